@@ -1,0 +1,1 @@
+"""Organisations, agents, contacts, access tokens and API keys."""

@@ -1,0 +1,57 @@
+"""Failed-login throttling per client IP and per account, with the `limits` library.
+
+Only failures are counted, so a person who types their password right is never slowed
+down. With Redis configured the counters live there and hold across every server process;
+in the embedded mode they live in this process.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from server.errors import RateLimited
+
+
+class LoginThrottle:
+    def __init__(self, *, per_ip: str, per_account: str, redis_url: str = "") -> None:
+        storage: Storage
+        if redis_url:
+            storage = RedisStorage(
+                "async+" + redis_url, implementation="redispy", key_prefix="parley:limits"
+            )
+        else:
+            storage = MemoryStorage()
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._per_ip: list[RateLimitItem] = parse_many(per_ip)
+        self._per_account: list[RateLimitItem] = parse_many(per_account)
+
+    def _keys(self, ip: str, account: str) -> list[tuple[RateLimitItem, str]]:
+        return [(item, f"ip:{ip}") for item in self._per_ip] + [
+            (item, f"account:{account.lower()}") for item in self._per_account
+        ]
+
+    async def check(self, *, ip: str, account: str) -> None:
+        """Raise `RateLimited` (with the seconds to wait) if either budget is spent."""
+        wait = 0.0
+        for item, key in self._keys(ip, account):
+            if not await self._limiter.test(item, "login", key):
+                stats = await self._limiter.get_window_stats(item, "login", key)
+                wait = max(wait, stats.reset_time - time.time())
+        if wait > 0:
+            raise RateLimited(
+                "Too many failed sign-in attempts. Try again later.",
+                retry_after=math.ceil(wait),
+            )
+
+    async def record_failure(self, *, ip: str, account: str) -> None:
+        for item, key in self._keys(ip, account):
+            await self._limiter.hit(item, "login", key)
+
+    async def reset(self) -> None:
+        """Forget every counter (tests and `parley` admin tooling)."""
+        await self._limiter.storage.reset()

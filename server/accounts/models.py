@@ -1,0 +1,109 @@
+"""Accounts tables: organisations, agents, their tokens and API keys, contacts."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    AGENT = "agent"
+
+
+class Organization(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    slug = fields.CharField(max_length=64, unique=True)
+    ticket_prefix = fields.CharField(max_length=12, default="TKT")
+    # Bumped in the same transaction as each ticket insert (see tickets/numbering.py).
+    ticket_counter = fields.IntField(default=0)
+    settings: dict = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "organization"
+
+
+class Agent(Model):
+    id = fields.IntField(primary_key=True)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="agents", on_delete=fields.CASCADE
+    )
+    organization_id: int
+    email = fields.CharField(max_length=254)
+    name = fields.CharField(max_length=200)
+    password_hash = fields.CharField(max_length=255)
+    role = fields.CharEnumField(Role, max_length=16, default=Role.AGENT)
+    is_active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "agent"
+        unique_together = (("organization", "email"),)
+
+
+class AccessToken(Model):
+    """A login session. Only the SHA-256 of the token is stored."""
+
+    id = fields.IntField(primary_key=True)
+    agent: fields.ForeignKeyRelation[Agent] = fields.ForeignKeyField(
+        "models.Agent", related_name="tokens", on_delete=fields.CASCADE
+    )
+    agent_id: int
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+    last_used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "access_token"
+
+
+class ApiKey(Model):
+    """A named, revocable key for an integration; acts with its organisation's admin rights."""
+
+    id = fields.IntField(primary_key=True)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="api_keys", on_delete=fields.CASCADE
+    )
+    organization_id: int
+    name = fields.CharField(max_length=200)
+    # The first characters of the key, shown in listings so a key can be recognised.
+    prefix = fields.CharField(max_length=16)
+    key_hash = fields.CharField(max_length=64, unique=True)
+    created_by: fields.ForeignKeyNullableRelation[Agent] = fields.ForeignKeyField(
+        "models.Agent", related_name="api_keys", null=True, on_delete=fields.SET_NULL
+    )
+    created_by_id: int | None
+    created_at = fields.DatetimeField(auto_now_add=True)
+    revoked_at = fields.DatetimeField(null=True)
+    last_used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_key"
+
+
+class Contact(Model):
+    """A customer of an organisation."""
+
+    id = fields.IntField(primary_key=True)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="contacts", on_delete=fields.CASCADE
+    )
+    organization_id: int
+    # Stored lower-cased; NULLs do not collide in the unique constraint on either database.
+    email = fields.CharField(max_length=254, null=True)
+    name = fields.CharField(max_length=200, default="")
+    external_id = fields.CharField(max_length=200, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "contact"
+        unique_together = (("organization", "email"), ("organization", "external_id"))

@@ -1,0 +1,146 @@
+"""REST routes for sign-in, the current agent, agents and API keys."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import BaseModel
+
+from server.accounts import service
+from server.accounts.schemas import (
+    AgentCreate,
+    AgentEnvelope,
+    AgentListQuery,
+    AgentOut,
+    AgentUpdate,
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyListQuery,
+    ApiKeyOut,
+    LoginRequest,
+    LoginResponse,
+    MeResponse,
+    OrganizationBrief,
+)
+from server.web.endpoints import Access, Api, Call
+from server.web.schema import Page
+
+api = Api()
+
+
+@api.endpoint(
+    "POST", "/api/auth/login", summary="Sign in", tag="auth", access=Access.PUBLIC,
+    body=LoginRequest, response=LoginResponse, errors=(401, 422, 429),
+)  # fmt: skip
+async def login(call: Call) -> BaseModel:
+    """Exchange email and password for a bearer token. Failures are rate limited."""
+    state = call.request.app.state.parley
+    token, record, agent = await service.login(
+        email=str(call.body.email),
+        password=call.body.password,
+        org_slug=call.body.org,
+        client_ip=call.request.client.host if call.request.client else "unknown",
+        throttle=state.login_throttle,
+        ttl=timedelta(hours=state.settings.token_ttl_hours),
+    )
+    return LoginResponse(
+        token=token, expires_at=record.expires_at, agent=AgentOut.model_validate(agent)
+    )
+
+
+@api.endpoint("POST", "/api/auth/logout", summary="Sign out", tag="auth", status=204)
+async def logout(call: Call) -> None:
+    """Revoke the token this request carries."""
+    await service.logout(principal=call.agent)
+
+
+@api.endpoint("GET", "/api/me", summary="Who am I", tag="auth", response=MeResponse)
+async def me(call: Call) -> BaseModel:
+    """The signed-in agent (or the API key's organisation)."""
+    org = await service.get_organization(organization_id=call.agent.organization_id)
+    agent = call.agent.agent
+    return MeResponse(
+        agent=AgentOut.model_validate(agent) if agent else None,
+        organization=OrganizationBrief.model_validate(org),
+        via="token" if agent else "api_key",
+    )
+
+
+@api.endpoint(
+    "GET", "/api/agents", summary="List agents", tag="agents",
+    query=AgentListQuery, response=Page[AgentOut],
+)  # fmt: skip
+async def list_agents(call: Call) -> BaseModel:
+    """The organisation's agents (active ones unless `includeInactive`)."""
+    q = call.query
+    items, total = await service.list_agents(
+        principal=call.agent, page=q.page, page_size=q.page_size,
+        include_inactive=q.include_inactive,
+    )  # fmt: skip
+    return Page[AgentOut](
+        items=[AgentOut.model_validate(a) for a in items],
+        total=total, page=q.page, page_size=q.page_size,
+    )  # fmt: skip
+
+
+@api.endpoint(
+    "POST", "/api/agents", summary="Add an agent", tag="agents", access=Access.ADMIN,
+    body=AgentCreate, response=AgentEnvelope, status=201, errors=(403, 409, 422),
+)  # fmt: skip
+async def create_agent(call: Call) -> BaseModel:
+    """Add an agent or admin to the organisation (admins only)."""
+    b = call.body
+    agent = await service.create_agent(
+        principal=call.agent, organization_id=call.agent.organization_id,
+        email=str(b.email), name=b.name, password=b.password, role=b.role,
+    )  # fmt: skip
+    return AgentEnvelope(agent=AgentOut.model_validate(agent))
+
+
+@api.endpoint(
+    "PATCH", "/api/agents/{agent_id:id}", summary="Change an agent", tag="agents",
+    access=Access.ADMIN, body=AgentUpdate, response=AgentEnvelope, errors=(403, 404, 409, 422),
+)  # fmt: skip
+async def update_agent(call: Call) -> BaseModel:
+    """Rename, change role, (de)activate or set a new password. Deactivation ends sessions."""
+    b = call.body
+    agent = await service.update_agent(
+        principal=call.agent, agent_id=call.path["agent_id"],
+        name=b.name, role=b.role, is_active=b.is_active, password=b.password,
+    )  # fmt: skip
+    return AgentEnvelope(agent=AgentOut.model_validate(agent))
+
+
+@api.endpoint(
+    "GET", "/api/api-keys", summary="List API keys", tag="api keys", access=Access.ADMIN,
+    query=ApiKeyListQuery, response=Page[ApiKeyOut],
+)  # fmt: skip
+async def list_api_keys(call: Call) -> BaseModel:
+    """The organisation's API keys (never the keys themselves)."""
+    q = call.query
+    items, total = await service.list_api_keys(
+        principal=call.agent, page=q.page, page_size=q.page_size
+    )
+    return Page[ApiKeyOut](
+        items=[ApiKeyOut.model_validate(k) for k in items],
+        total=total, page=q.page, page_size=q.page_size,
+    )  # fmt: skip
+
+
+@api.endpoint(
+    "POST", "/api/api-keys", summary="Create an API key", tag="api keys", access=Access.ADMIN,
+    body=ApiKeyCreate, response=ApiKeyCreated, status=201, errors=(403, 422),
+)  # fmt: skip
+async def create_api_key(call: Call) -> BaseModel:
+    """A key for an integration, shown once. It acts with admin rights in this organisation."""
+    key, record = await service.create_api_key(principal=call.agent, name=call.body.name)
+    return ApiKeyCreated(key=key, api_key=ApiKeyOut.model_validate(record))
+
+
+@api.endpoint(
+    "DELETE", "/api/api-keys/{api_key_id:id}", summary="Revoke an API key", tag="api keys",
+    access=Access.ADMIN, status=204, errors=(403, 404),
+)  # fmt: skip
+async def revoke_api_key(call: Call) -> None:
+    """Revoke a key; requests made with it are refused from then on."""
+    await service.revoke_api_key(principal=call.agent, api_key_id=call.path["api_key_id"])

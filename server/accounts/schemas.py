@@ -1,0 +1,102 @@
+"""Request and response schemas for authentication, agents and API keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import EmailStr, Field, StringConstraints
+
+from server.accounts.models import Role
+from server.web.schema import RequestModel, ResponseModel
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Password = Annotated[str, Field(min_length=8, max_length=1024)]
+Slug = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+]
+
+
+class LoginRequest(RequestModel):
+    email: EmailStr
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+    org: Slug | None = Field(
+        default=None,
+        description="Organisation slug, when the email belongs to agents of several organisations.",
+    )
+
+
+class AgentOut(ResponseModel):
+    id: int
+    organization_id: int
+    email: str
+    name: str
+    role: Role
+    is_active: bool
+    created_at: datetime
+
+
+class OrganizationBrief(ResponseModel):
+    id: int
+    name: str
+    slug: str
+    ticket_prefix: str
+
+
+class LoginResponse(ResponseModel):
+    token: str
+    expires_at: datetime
+    agent: AgentOut
+
+
+class MeResponse(ResponseModel):
+    agent: AgentOut | None
+    organization: OrganizationBrief
+    via: str = Field(description="`token` for a login session, `api_key` for an integration.")
+
+
+class AgentCreate(RequestModel):
+    email: EmailStr
+    name: Name
+    password: Password
+    role: Role = Role.AGENT
+
+
+class AgentUpdate(RequestModel):
+    name: Name | None = None
+    role: Role | None = None
+    is_active: bool | None = None
+    password: Password | None = None
+
+
+class AgentEnvelope(ResponseModel):
+    agent: AgentOut
+
+
+class AgentListQuery(RequestModel):
+    page: Annotated[int, Field(ge=1)] = 1
+    page_size: Annotated[int, Field(ge=1, le=200)] = 50
+    include_inactive: bool = False
+
+
+class ApiKeyCreate(RequestModel):
+    name: Name
+
+
+class ApiKeyOut(ResponseModel):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class ApiKeyCreated(ResponseModel):
+    key: str = Field(description="Shown once; only its hash is stored.")
+    api_key: ApiKeyOut
+
+
+class ApiKeyListQuery(RequestModel):
+    page: Annotated[int, Field(ge=1)] = 1
+    page_size: Annotated[int, Field(ge=1, le=200)] = 50

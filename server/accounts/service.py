@@ -1,0 +1,337 @@
+"""Every write to accounts: organisations, agents, logins, tokens, API keys, contacts.
+
+Functions take keyword-only arguments, check access and validate first, then write in one
+transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from server.accounts import secrets
+from server.accounts.login_throttle import LoginThrottle
+from server.accounts.models import AccessToken, Agent, ApiKey, Contact, Organization, Role
+from server.accounts.principal import Principal
+from server.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+PREFIX_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{0,11}$")
+MIN_PASSWORD_LENGTH = 8
+# Token use is recorded at most this often, so authenticating is not a write per request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- organisations -------------------------------------------------------------------------
+
+
+async def create_organization(*, name: str, slug: str, ticket_prefix: str = "TKT") -> Organization:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise ValidationFailed("Invalid organisation.", fields={"name": "1 to 200 characters."})
+    if not SLUG_PATTERN.match(slug):
+        raise ValidationFailed(
+            "Invalid organisation.",
+            fields={"slug": "Lower-case letters, digits and hyphens, at most 63."},
+        )
+    if not PREFIX_PATTERN.match(ticket_prefix):
+        raise ValidationFailed(
+            "Invalid organisation.",
+            fields={"ticketPrefix": "Upper-case letters and digits, starting with a letter."},
+        )
+    try:
+        async with in_transaction():
+            return await Organization.create(name=name, slug=slug, ticket_prefix=ticket_prefix)
+    except IntegrityError:
+        raise Conflict(f"An organisation with slug {slug!r} already exists.") from None
+
+
+async def get_organization(*, organization_id: int) -> Organization:
+    org = await Organization.get_or_none(id=organization_id)
+    if org is None:
+        raise NotFound("Organisation not found.")
+    return org
+
+
+async def get_organization_by_slug(*, slug: str) -> Organization:
+    org = await Organization.get_or_none(slug=slug)
+    if org is None:
+        raise NotFound(f"No organisation with slug {slug!r}.")
+    return org
+
+
+# --- agents --------------------------------------------------------------------------------
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            "Invalid password.",
+            fields={"password": f"At least {MIN_PASSWORD_LENGTH} characters."},
+        )
+
+
+async def create_agent(
+    *,
+    organization_id: int,
+    email: str,
+    name: str,
+    password: str,
+    role: Role = Role.AGENT,
+    principal: Principal | None = None,
+) -> Agent:
+    """Add an agent. `principal` is the admin doing it (None for the CLI)."""
+    if principal is not None:
+        principal.require_admin()
+        organization_id = principal.organization_id
+    _check_password(password)
+    try:
+        async with in_transaction():
+            return await Agent.create(
+                organization_id=organization_id,
+                email=email.strip().lower(),
+                name=name.strip(),
+                password_hash=secrets.hash_password(password),
+                role=role,
+            )
+    except IntegrityError:
+        raise Conflict("An agent with this email already exists in the organisation.") from None
+
+
+async def get_agent(*, principal: Principal, agent_id: int) -> Agent:
+    agent = await Agent.get_or_none(id=agent_id, organization_id=principal.organization_id)
+    if agent is None:
+        raise NotFound("Agent not found.")
+    return agent
+
+
+async def list_agents(
+    *, principal: Principal, page: int, page_size: int, include_inactive: bool
+) -> tuple[list[Agent], int]:
+    query = Agent.filter(organization_id=principal.organization_id)
+    if not include_inactive:
+        query = query.filter(is_active=True)
+    total = await query.count()
+    items = await query.order_by("name", "id").offset((page - 1) * page_size).limit(page_size)
+    return list(items), total
+
+
+async def update_agent(
+    *,
+    principal: Principal,
+    agent_id: int,
+    name: str | None = None,
+    role: Role | None = None,
+    is_active: bool | None = None,
+    password: str | None = None,
+) -> Agent:
+    principal.require_admin()
+    if password is not None:
+        _check_password(password)
+    async with in_transaction() as conn:
+        agent = await (
+            Agent.filter(id=agent_id, organization_id=principal.organization_id)
+            .using_db(conn)
+            .select_for_update()
+            .first()
+        )
+        if agent is None:
+            raise NotFound("Agent not found.")
+        loses_admin = (
+            agent.role is Role.ADMIN
+            and agent.is_active
+            and ((role is not None and role is not Role.ADMIN) or is_active is False)
+        )
+        if loses_admin:
+            admins = (
+                await Agent.filter(
+                    organization_id=principal.organization_id, role=Role.ADMIN, is_active=True
+                )
+                .using_db(conn)
+                .count()
+            )
+            if admins <= 1:
+                raise Conflict("The organisation must keep at least one active admin.")
+        if name is not None:
+            agent.name = name
+        if role is not None:
+            agent.role = role
+        if password is not None:
+            agent.password_hash = secrets.hash_password(password)
+        if is_active is not None:
+            agent.is_active = is_active
+        await agent.save(using_db=conn)
+        if is_active is False or password is not None:
+            # A deactivated agent or a changed password ends every open session.
+            await (
+                AccessToken.filter(agent_id=agent.id, revoked_at=None)
+                .using_db(conn)
+                .update(revoked_at=now())
+            )
+    return agent
+
+
+# --- login sessions ------------------------------------------------------------------------
+
+
+async def login(
+    *,
+    email: str,
+    password: str,
+    org_slug: str | None,
+    client_ip: str,
+    throttle: LoginThrottle,
+    ttl: timedelta,
+) -> tuple[str, AccessToken, Agent]:
+    """Check the credentials and open a session. Failures are counted and throttled."""
+    email = email.strip().lower()
+    await throttle.check(ip=client_ip, account=email)
+    query = Agent.filter(email=email, is_active=True).select_related("organization")
+    if org_slug:
+        query = query.filter(organization__slug=org_slug)
+    candidates = list(await query)
+    matches = [a for a in candidates if secrets.verify_password(a.password_hash, password)]
+    if not candidates:
+        secrets.verify_password(None, password)  # same cost as a wrong password
+    if not matches:
+        await throttle.record_failure(ip=client_ip, account=email)
+        raise Unauthenticated("Wrong email or password.")
+    if len(matches) > 1:
+        raise ValidationFailed(
+            "This email signs in to several organisations; say which one.",
+            fields={"org": "Required for this account."},
+        )
+    agent = matches[0]
+    token = secrets.new_token(secrets.ACCESS_TOKEN_PREFIX)
+    async with in_transaction():
+        record = await AccessToken.create(
+            agent=agent, token_hash=secrets.token_digest(token), expires_at=now() + ttl
+        )
+    return token, record, agent
+
+
+async def logout(*, principal: Principal) -> None:
+    """Revoke the token the request was made with (API keys are revoked by id instead)."""
+    if principal.token_digest is None:
+        return
+    async with in_transaction() as conn:
+        await (
+            AccessToken.filter(token_hash=principal.token_digest, revoked_at=None)
+            .using_db(conn)
+            .update(revoked_at=now())
+        )
+
+
+async def authenticate_token(token: str) -> Principal:
+    """The principal behind an access token or API key; `Unauthenticated` otherwise."""
+    digest = secrets.token_digest(token)
+    current = now()
+    if token.startswith(secrets.API_KEY_PREFIX):
+        key = await ApiKey.get_or_none(key_hash=digest, revoked_at=None)
+        if key is None:
+            raise Unauthenticated("Invalid or revoked API key.")
+        if key.last_used_at is None or current - key.last_used_at > LAST_USED_RESOLUTION:
+            await ApiKey.filter(id=key.id).update(last_used_at=current)
+        return Principal(
+            organization_id=key.organization_id,
+            role=Role.ADMIN,
+            name=f"API key {key.name}",
+            api_key_id=key.id,
+        )
+    record = await AccessToken.get_or_none(token_hash=digest).select_related("agent")
+    if record is None or record.revoked_at is not None:
+        raise Unauthenticated("Invalid or revoked token.")
+    if record.expires_at <= current:
+        raise Unauthenticated("The token has expired; sign in again.")
+    agent = record.agent
+    if not agent.is_active:
+        raise Unauthenticated("This agent is deactivated.")
+    if record.last_used_at is None or current - record.last_used_at > LAST_USED_RESOLUTION:
+        await AccessToken.filter(id=record.id).update(last_used_at=current)
+    return Principal(
+        organization_id=agent.organization_id,
+        role=agent.role,
+        name=agent.name,
+        agent=agent,
+        token_digest=digest,
+    )
+
+
+# --- API keys ------------------------------------------------------------------------------
+
+
+async def create_api_key(*, principal: Principal, name: str) -> tuple[str, ApiKey]:
+    principal.require_admin()
+    key = secrets.new_token(secrets.API_KEY_PREFIX)
+    async with in_transaction():
+        record = await ApiKey.create(
+            organization_id=principal.organization_id,
+            name=name,
+            prefix=key[: len(secrets.API_KEY_PREFIX) + 4],
+            key_hash=secrets.token_digest(key),
+            created_by_id=principal.agent_id,
+        )
+    return key, record
+
+
+async def list_api_keys(
+    *, principal: Principal, page: int, page_size: int
+) -> tuple[list[ApiKey], int]:
+    principal.require_admin()
+    query = ApiKey.filter(organization_id=principal.organization_id)
+    total = await query.count()
+    items = (
+        await query.order_by("-created_at", "-id").offset((page - 1) * page_size).limit(page_size)
+    )
+    return list(items), total
+
+
+async def revoke_api_key(*, principal: Principal, api_key_id: int) -> ApiKey:
+    principal.require_admin()
+    async with in_transaction() as conn:
+        key = await ApiKey.get_or_none(
+            id=api_key_id, organization_id=principal.organization_id
+        ).using_db(conn)
+        if key is None:
+            raise NotFound("API key not found.")
+        if key.revoked_at is None:
+            key.revoked_at = now()
+            await key.save(using_db=conn, update_fields=["revoked_at"])
+    return key
+
+
+# --- contacts ------------------------------------------------------------------------------
+
+
+async def find_or_create_contact(
+    *, organization_id: int, email: str | None, name: str, conn: BaseDBAsyncClient
+) -> Contact:
+    """The organisation's contact with this email, created if new, inside `conn`'s transaction.
+
+    A name given for an existing contact that has none fills it in; an existing name is kept.
+    """
+    email = email.strip().lower() if email else None
+    if email is None:
+        return await Contact.create(organization_id=organization_id, name=name, using_db=conn)
+    contact = await Contact.get_or_none(organization_id=organization_id, email=email).using_db(conn)
+    if contact is None:
+        try:
+            # A savepoint, so a concurrent insert of the same email does not abort the caller.
+            async with in_transaction(conn.connection_name) as inner:
+                contact = await Contact.create(
+                    organization_id=organization_id, email=email, name=name, using_db=inner
+                )
+        except IntegrityError:
+            contact = await Contact.get(organization_id=organization_id, email=email).using_db(conn)
+    elif name and not contact.name:
+        contact.name = name
+        await contact.save(using_db=conn, update_fields=["name", "updated_at"])
+    return contact

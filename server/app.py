@@ -1,0 +1,162 @@
+"""`create_app(settings)`: routes, middleware, error handling and the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from tortoise import connections
+from tortoise.contrib.starlette import RegisterTortoise
+
+import server.web.ids  # noqa: F401  (registers the `{name:id}` path convertor)
+from server.accounts import routes as account_routes
+from server.accounts import service as account_service
+from server.accounts.login_throttle import LoginThrottle
+from server.accounts.principal import Principal
+from server.db import tortoise_config
+from server.errors import ErrorCode, NotReady, ParleyError, Unauthenticated, error_body
+from server.settings import Settings
+from server.tickets import routes as ticket_routes
+from server.web.endpoints import Api
+from server.web.openapi import build_openapi
+
+log = logging.getLogger("parley")
+
+
+@dataclass
+class AppState:
+    """What request handlers reach through `request.app.state.parley`."""
+
+    settings: Settings
+    login_throttle: LoginThrottle
+    redis: aioredis.Redis | None = None
+
+
+def build_api() -> Api:
+    api = Api()
+    api.include(account_routes.api)
+    api.include(ticket_routes.api)
+    return api
+
+
+async def authenticate(request: Request) -> Principal:
+    """The bearer token from the Authorization header (tokens are never read from URLs)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Send `Authorization: Bearer <token>`.")
+    return await account_service.authenticate_token(token.strip())
+
+
+async def _parley_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ParleyError)
+    return JSONResponse(exc.to_dict(), status_code=exc.status, headers=exc.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = exc.detail if isinstance(exc.detail, str) else "Request failed."
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"No route for {request.url.path}."
+    return JSONResponse(error_body(exc.status_code, message), exc.status_code, exc.headers)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    body = {"error": {"code": str(ErrorCode.INTERNAL), "message": "Internal server error."}}
+    return JSONResponse(body, status_code=500)
+
+
+async def _healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def _readyz(request: Request) -> Response:
+    """503 with the reason when the database or the broadcast backend cannot be used."""
+    state: AppState = request.app.state.parley
+    checks: dict[str, str] = {}
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # any failure means not ready; the reason is reported
+        checks["database"] = f"unavailable: {type(exc).__name__}: {exc}"
+    if state.redis is not None:
+        try:
+            await state.redis.ping()
+            checks["broadcast"] = "ok (redis)"
+        except Exception as exc:
+            checks["broadcast"] = f"unavailable: {type(exc).__name__}: {exc}"
+    else:
+        checks["broadcast"] = "ok (in-process)"
+    failed = {name: why for name, why in checks.items() if not why.startswith("ok")}
+    if failed:
+        error = NotReady("Not ready: " + "; ".join(f"{k} {v}" for k, v in failed.items()))
+        return JSONResponse({**error.to_dict(), "checks": checks}, status_code=503)
+    return JSONResponse({"status": "ready", "checks": checks})
+
+
+def create_app(settings: Settings) -> Starlette:
+    """The Parley ASGI app. The database must already be migrated (`parley migrate`)."""
+    api = build_api()
+    openapi = build_openapi(api.endpoints)
+    state = AppState(
+        settings=settings,
+        login_throttle=LoginThrottle(
+            per_ip=settings.login_rate_per_ip,
+            per_account=settings.login_rate_per_account,
+            redis_url=settings.redis_url,
+        ),
+    )
+
+    async def openapi_json(request: Request) -> Response:
+        return JSONResponse(openapi)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+            if settings.redis_url:
+                state.redis = aioredis.from_url(settings.redis_url)
+            try:
+                yield
+            finally:
+                if state.redis is not None:
+                    await state.redis.aclose()
+                    state.redis = None
+
+    routes = [
+        Route("/healthz", _healthz),
+        Route("/readyz", _readyz),
+        Route("/openapi.json", openapi_json),
+        *api.routes(authenticate, settings.max_body_bytes),
+    ]
+    middleware = [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.allowed_origins),
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={
+            ParleyError: _parley_error,
+            HTTPException: _http_error,
+            Exception: _unexpected,
+        },
+    )
+    app.state.parley = state
+    return app

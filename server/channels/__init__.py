@@ -1,0 +1,1 @@
+"""Real-time delivery (hub, channel names, events, WebSocket endpoints, presence)."""

@@ -1,0 +1,1 @@
+"""Live chat conversations (built in the live-chat issue)."""

@@ -1,0 +1,150 @@
+"""Domain errors: each has a stable code, an HTTP status and a WebSocket close code.
+
+Services raise these; one handler (`server.app`) renders every one of them, and every other
+4xx Starlette raises, as the single JSON error shape:
+
+    {"error": {"code": "not_found", "message": "...", "fields": {...}}}
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    BAD_REQUEST = "bad_request"
+    INVALID_JSON = "invalid_json"
+    VALIDATION_FAILED = "validation_failed"
+    UNAUTHENTICATED = "unauthenticated"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    CONFLICT = "conflict"
+    INVALID_TRANSITION = "invalid_transition"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    RATE_LIMITED = "rate_limited"
+    NOT_READY = "not_ready"
+    INTERNAL = "internal_error"
+
+
+class ParleyError(Exception):
+    """Base of every error a client may see. Subclasses fix the code and statuses."""
+
+    code: ErrorCode = ErrorCode.BAD_REQUEST
+    status: int = 400
+    # Close code used when this error ends a WebSocket (4000-4999 are ours to define).
+    ws_close_code: int = 4400
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        fields: dict[str, str] | None = None,
+        code: ErrorCode | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.headers = headers or {}
+        if code is not None:
+            self.code = code
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": str(self.code), "message": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        return {"error": body}
+
+
+class BadRequest(ParleyError):
+    pass
+
+
+class ValidationFailed(ParleyError):
+    code = ErrorCode.VALIDATION_FAILED
+    status = 422
+    ws_close_code = 4422
+
+
+class Unauthenticated(ParleyError):
+    code = ErrorCode.UNAUTHENTICATED
+    status = 401
+    ws_close_code = 4401
+
+    def __init__(self, message: str = "Authentication required.", **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"WWW-Authenticate": 'Bearer realm="parley"'})
+        super().__init__(message, **kwargs)
+
+
+class Forbidden(ParleyError):
+    code = ErrorCode.FORBIDDEN
+    status = 403
+    ws_close_code = 4403
+
+
+class NotFound(ParleyError):
+    code = ErrorCode.NOT_FOUND
+    status = 404
+    ws_close_code = 4404
+
+
+class Conflict(ParleyError):
+    code = ErrorCode.CONFLICT
+    status = 409
+    ws_close_code = 4409
+
+
+class InvalidTransition(Conflict):
+    code = ErrorCode.INVALID_TRANSITION
+
+
+class PayloadTooLarge(ParleyError):
+    code = ErrorCode.PAYLOAD_TOO_LARGE
+    status = 413
+    ws_close_code = 1009
+
+
+class UnsupportedMediaType(ParleyError):
+    code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
+    status = 415
+
+
+class RateLimited(ParleyError):
+    code = ErrorCode.RATE_LIMITED
+    status = 429
+    ws_close_code = 4429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, headers={"Retry-After": str(max(1, retry_after))})
+        self.retry_after = max(1, retry_after)
+
+
+class NotReady(ParleyError):
+    code = ErrorCode.NOT_READY
+    status = 503
+    ws_close_code = 1013
+
+
+# Starlette's own HTTP exceptions (unknown route, wrong method) mapped onto our codes.
+STATUS_CODES: dict[int, ErrorCode] = {
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.UNAUTHENTICATED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    409: ErrorCode.CONFLICT,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    422: ErrorCode.VALIDATION_FAILED,
+    429: ErrorCode.RATE_LIMITED,
+    503: ErrorCode.NOT_READY,
+}
+
+
+def error_body(status: int, message: str) -> dict[str, Any]:
+    """The error shape for an HTTP status that has no domain error behind it."""
+    code = STATUS_CODES.get(status, ErrorCode.BAD_REQUEST if status < 500 else ErrorCode.INTERNAL)
+    return {"error": {"code": str(code), "message": message}}

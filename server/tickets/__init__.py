@@ -1,0 +1,1 @@
+"""Tickets: models, numbering, workflow, service, REST routes and export."""

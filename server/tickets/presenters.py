@@ -1,0 +1,89 @@
+"""Turning ticket rows into their REST shapes (one function per shape)."""
+
+from __future__ import annotations
+
+from server.tickets.models import Ticket, TicketActivity, TicketResponse
+from server.tickets.numbering import format_reference
+from server.tickets.schemas import (
+    ActivityOut,
+    PerformedBy,
+    ResponseOut,
+    TicketDetail,
+    TicketOut,
+)
+
+
+def ticket_out(ticket: Ticket, *, prefix: str, tags: list[str]) -> TicketOut:
+    """`ticket` must have its assignee loaded (select_related) when it has one."""
+    assignee = ticket.assignee if ticket.assignee_id else None
+    return TicketOut(
+        id=ticket.id,
+        number=ticket.number,
+        reference=format_reference(prefix, ticket.number),
+        subject=ticket.subject,
+        description=ticket.description,
+        status=ticket.status,
+        priority=ticket.priority,
+        category=ticket.category,
+        tags=sorted(tags),
+        custom_fields=ticket.custom_fields or {},
+        metadata=ticket.metadata or {},
+        requester_id=ticket.requester_id,
+        requester_name=ticket.requester_name,
+        requester_email=ticket.requester_email,
+        assignee_id=ticket.assignee_id,
+        assignee_name=assignee.name if assignee is not None else None,
+        assigned_at=ticket.assigned_at,
+        first_response_due_at=ticket.first_response_due_at,
+        resolution_due_at=ticket.resolution_due_at,
+        first_response_at=ticket.first_response_at,
+        resolved_at=ticket.resolved_at,
+        closed_at=ticket.closed_at,
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+    )
+
+
+def response_out(response: TicketResponse) -> ResponseOut:
+    return ResponseOut(
+        id=response.id,
+        ticket_id=response.ticket_id,
+        content=response.content,
+        is_internal=response.is_internal,
+        author_type=response.author_type,
+        author_id=response.author_agent_id or response.author_contact_id,
+        author_name=response.author_name,
+        author_email=response.author_email,
+        created_at=response.created_at,
+    )
+
+
+def activity_out(activity: TicketActivity) -> ActivityOut:
+    return ActivityOut(
+        id=activity.id,
+        type=activity.type,
+        description=activity.description,
+        changes=activity.changes or {},
+        performed_by=PerformedBy(
+            type=activity.performed_by_type,
+            id=activity.performed_by_id,
+            name=activity.performed_by_name,
+        ),
+        created_at=activity.created_at,
+    )
+
+
+def ticket_detail(
+    ticket: Ticket,
+    *,
+    prefix: str,
+    tags: list[str],
+    responses: list[TicketResponse],
+    activities: list[TicketActivity],
+) -> TicketDetail:
+    base = ticket_out(ticket, prefix=prefix, tags=tags)
+    return TicketDetail(
+        **base.model_dump(),
+        responses=[response_out(r) for r in responses],
+        activity=[activity_out(a) for a in activities],
+    )

@@ -1,0 +1,196 @@
+"""Reading many tickets: list filters, sorting, pagination, statistics and CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time, timedelta
+
+from tortoise.expressions import Case, Q, Subquery, When
+from tortoise.functions import Count
+from tortoise.queryset import QuerySet
+
+from server.accounts.models import Organization
+from server.accounts.principal import Principal
+from server.errors import ValidationFailed
+from server.tickets import workflow
+from server.tickets.models import Ticket, TicketPriority, TicketStatus, TicketTag
+from server.tickets.schemas import TicketFilters, TicketListQuery, TicketSort, TicketStats
+from server.tickets.service import REF_PATTERN, LoadedTicket, load_tickets
+
+PRIORITY_RANK = list(TicketPriority)
+STATUS_RANK = list(TicketStatus)
+EXPORT_BATCH = 500
+
+
+def _start(value: datetime | date) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.combine(value, time.min, tzinfo=UTC)
+
+
+def filtered(principal: Principal, filters: TicketFilters) -> QuerySet[Ticket]:
+    """The organisation's tickets narrowed by `filters` (never another organisation's)."""
+    org_id = principal.organization_id
+    qs = Ticket.filter(organization_id=org_id)
+    if filters.status:
+        qs = qs.filter(status__in=filters.status)
+    if filters.priority:
+        qs = qs.filter(priority__in=filters.priority)
+    if filters.assignee == "me":
+        if principal.agent_id is None:
+            raise ValidationFailed(
+                "An API key is not an agent.", fields={"assignee": "`me` needs an agent login."}
+            )
+        qs = qs.filter(assignee_id=principal.agent_id)
+    elif filters.assignee == "none":
+        qs = qs.filter(assignee_id__isnull=True)
+    elif filters.assignee is not None:
+        qs = qs.filter(assignee_id=int(filters.assignee))
+    if filters.category:
+        qs = qs.filter(category=filters.category)
+    if filters.tag:
+        tagged = TicketTag.filter(organization_id=org_id, name=filters.tag).values("ticket_id")
+        qs = qs.filter(id__in=Subquery(tagged))
+    if filters.requester_email:
+        qs = qs.filter(requester_email=filters.requester_email)
+    if filters.q:
+        qs = qs.filter(_text_search(filters.q))
+    if filters.created_from is not None:
+        qs = qs.filter(created_at__gte=_start(filters.created_from))
+    if filters.created_to is not None:
+        end = filters.created_to
+        if isinstance(end, datetime):
+            qs = qs.filter(created_at__lte=_start(end))
+        else:
+            qs = qs.filter(created_at__lt=_start(end + timedelta(days=1)))
+    return qs
+
+
+def _text_search(text: str) -> Q:
+    """Subject or description contains `text`, or `text` is the ticket's number/reference."""
+    match = Q(subject__icontains=text) | Q(description__icontains=text)
+    number = REF_PATTERN.match(text)
+    digits = number.group(2) if number else (text if text.isdigit() and len(text) <= 9 else None)
+    if digits is not None:
+        match |= Q(number=int(digits))
+    return match
+
+
+def _sorted(qs: QuerySet[Ticket], sort: TicketSort) -> QuerySet[Ticket]:
+    descending = sort.value.startswith("-")
+    key = sort.value.lstrip("-")
+    sign = "-" if descending else ""
+    if key == "priority":
+        rank = Case(*(When(priority=p, then=i) for i, p in enumerate(PRIORITY_RANK)), default=0)
+        return qs.annotate(priority_rank=rank).order_by(f"{sign}priority_rank", f"{sign}id")
+    if key == "status":
+        rank = Case(*(When(status=s, then=i) for i, s in enumerate(STATUS_RANK)), default=0)
+        return qs.annotate(status_rank=rank).order_by(f"{sign}status_rank", f"{sign}id")
+    column = "created_at" if key == "created" else "updated_at"
+    return qs.order_by(f"{sign}{column}", f"{sign}id")
+
+
+async def _prefix(principal: Principal) -> str:
+    values = await Organization.filter(id=principal.organization_id).values_list(
+        "ticket_prefix", flat=True
+    )
+    return values[0] if values else "TKT"
+
+
+async def list_tickets(
+    *, principal: Principal, query: TicketListQuery
+) -> tuple[list[LoadedTicket], int]:
+    """One page of tickets and the total matching the filters."""
+    qs = filtered(principal, query)
+    total = await qs.count()
+    page = (
+        await _sorted(qs, query.sort)
+        .select_related("assignee")
+        .offset((query.page - 1) * query.page_size)
+        .limit(query.page_size)
+    )
+    return await load_tickets(list(page), prefix=await _prefix(principal)), total
+
+
+async def ticket_stats(*, principal: Principal) -> TicketStats:
+    base = Ticket.filter(organization_id=principal.organization_id)
+    by_status = {s: 0 for s in TicketStatus}
+    for row in await base.annotate(n=Count("id")).group_by("status").values("status", "n"):
+        by_status[TicketStatus(row["status"])] = row["n"]
+    by_priority = {p: 0 for p in TicketPriority}
+    for row in await base.annotate(n=Count("id")).group_by("priority").values("priority", "n"):
+        by_priority[TicketPriority(row["priority"])] = row["n"]
+    unassigned = await base.filter(
+        assignee_id__isnull=True, status__in=list(workflow.WORKING)
+    ).count()
+    midnight = datetime.combine(datetime.now(UTC).date(), time.min, tzinfo=UTC)
+    created_today = await base.filter(created_at__gte=midnight).count()
+    return TicketStats(
+        total=sum(by_status.values()),
+        by_status=by_status,
+        by_priority=by_priority,
+        unassigned=unassigned,
+        created_today=created_today,
+    )
+
+
+EXPORT_COLUMNS = (
+    "reference", "number", "subject", "status", "priority", "category", "tags",
+    "requesterName", "requesterEmail", "assigneeName", "createdAt", "updatedAt",
+    "firstResponseDueAt", "firstResponseAt", "resolutionDueAt", "resolvedAt", "closedAt",
+    "description",
+)  # fmt: skip
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    text = str(value)
+    # Spreadsheet formula injection: a cell that starts like a formula is kept as text.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def _row(loaded: LoadedTicket) -> list[str]:
+    out = loaded.out()
+    values: dict[str, object] = {
+        **out.model_dump(by_alias=True),
+        "tags": " ".join(out.tags),
+    }
+    return [_cell(values[column]) for column in EXPORT_COLUMNS]
+
+
+async def export_csv(*, principal: Principal, filters: TicketFilters) -> AsyncIterator[str]:
+    """CSV of every matching ticket in creation order, fetched in batches (keyset on id)."""
+    prefix = await _prefix(principal)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(EXPORT_COLUMNS)
+    yield flush()
+    last_id = 0
+    while True:
+        batch = list(
+            await filtered(principal, filters)
+            .filter(id__gt=last_id)
+            .select_related("assignee")
+            .order_by("id")
+            .limit(EXPORT_BATCH)
+        )
+        if not batch:
+            return
+        for loaded in await load_tickets(batch, prefix=prefix):
+            writer.writerow(_row(loaded))
+        last_id = batch[-1].id
+        yield flush()

@@ -1,0 +1,232 @@
+"""Request and response schemas for the ticket REST API (camelCase on the wire)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import EmailStr, Field, StringConstraints, field_validator
+
+from server.tickets.models import (
+    ActivityType,
+    AuthorType,
+    TicketPriority,
+    TicketStatus,
+)
+from server.web.schema import RequestModel, ResponseModel
+
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Description = Annotated[str, Field(max_length=50_000)]
+Content = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50_000)]
+Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Tag = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=64),
+]
+Tags = Annotated[list[Tag], Field(max_length=20)]
+Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+MAX_CUSTOM_FIELDS = 50
+
+
+def _check_custom_fields(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if len(value) > MAX_CUSTOM_FIELDS:
+        raise ValueError(f"At most {MAX_CUSTOM_FIELDS} custom fields.")
+    for key, item in value.items():
+        if not key or len(key) > 64:
+            raise ValueError("Custom field names are 1 to 64 characters.")
+        if not isinstance(item, str | int | float | bool | None):
+            raise ValueError(f"Custom field {key!r} must be a string, number, boolean or null.")
+        if isinstance(item, str) and len(item) > 2000:
+            raise ValueError(f"Custom field {key!r} is longer than 2000 characters.")
+    return value
+
+
+def _unique(tags: list[str] | None) -> list[str] | None:
+    return list(dict.fromkeys(tags)) if tags is not None else None
+
+
+class TicketCreate(RequestModel):
+    requester_name: PersonName = ""
+    requester_email: EmailStr
+    subject: Subject
+    description: Description = ""
+    priority: TicketPriority | None = Field(
+        default=None, description="Defaults to the organisation's default priority."
+    )
+    category: Category | None = None
+    tags: Tags = Field(default_factory=list)
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+    assignee_id: int | None = None
+
+    _custom = field_validator("custom_fields")(_check_custom_fields)
+    _tags = field_validator("tags")(_unique)
+
+
+class TicketUpdate(RequestModel):
+    subject: Subject | None = None
+    description: Description | None = None
+    priority: TicketPriority | None = None
+    category: Category | None = Field(default=None, description="null clears the category.")
+    tags: Tags | None = Field(default=None, description="Replaces the ticket's tags.")
+    custom_fields: dict[str, Any] | None = Field(
+        default=None, description="Replaces the ticket's custom fields."
+    )
+    status: TicketStatus | None = None
+
+    _custom = field_validator("custom_fields")(_check_custom_fields)
+    _tags = field_validator("tags")(_unique)
+
+
+class ResponseCreate(RequestModel):
+    content: Content
+    is_internal: bool = False
+    status_change: TicketStatus | None = Field(
+        default=None,
+        description="Move the ticket to this status with the reply (e.g. WAITING_ON_CUSTOMER).",
+    )
+
+
+class AssignRequest(RequestModel):
+    agent_id: int | None = Field(description="The agent to assign, or null to unassign.")
+
+
+class StatusRequest(RequestModel):
+    status: TicketStatus
+
+
+class BulkChanges(RequestModel):
+    status: TicketStatus | None = None
+    priority: TicketPriority | None = None
+    assignee_id: int | None = Field(default=None, description="null unassigns (when given).")
+    add_tags: Tags = Field(default_factory=list)
+    remove_tags: Tags = Field(default_factory=list)
+
+
+class BulkUpdateRequest(RequestModel):
+    refs: Annotated[list[Ref | int], Field(min_length=1, max_length=500)]
+    changes: BulkChanges
+
+
+class TicketSort(StrEnum):
+    CREATED = "created"
+    CREATED_DESC = "-created"
+    UPDATED = "updated"
+    UPDATED_DESC = "-updated"
+    PRIORITY = "priority"
+    PRIORITY_DESC = "-priority"
+    STATUS = "status"
+    STATUS_DESC = "-status"
+
+
+class TicketFilters(RequestModel):
+    status: list[TicketStatus] | None = None
+    priority: list[TicketPriority] | None = None
+    assignee: str | None = Field(
+        default=None, pattern=r"^(me|none|\d{1,18})$", description="`me`, `none` or an agent id."
+    )
+    category: Category | None = None
+    tag: Tag | None = None
+    requester_email: Annotated[str, StringConstraints(max_length=254, to_lower=True)] | None = None
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    created_from: datetime | date | None = None
+    created_to: datetime | date | None = Field(
+        default=None, description="Inclusive; a date means the whole day (UTC)."
+    )
+
+
+class TicketListQuery(TicketFilters):
+    sort: TicketSort = TicketSort.CREATED_DESC
+    page: Annotated[int, Field(ge=1, le=100_000)] = 1
+    page_size: Annotated[int, Field(ge=1, le=100)] = 25
+
+
+class TicketOut(ResponseModel):
+    id: int
+    number: int
+    reference: str
+    subject: str
+    description: str
+    status: TicketStatus
+    priority: TicketPriority
+    category: str | None
+    tags: list[str]
+    custom_fields: dict[str, Any]
+    metadata: dict[str, Any]
+    requester_id: int | None
+    requester_name: str
+    requester_email: str | None
+    assignee_id: int | None
+    assignee_name: str | None
+    assigned_at: datetime | None
+    first_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ResponseOut(ResponseModel):
+    id: int
+    ticket_id: int
+    content: str
+    is_internal: bool
+    author_type: AuthorType
+    author_id: int | None
+    author_name: str
+    author_email: str | None
+    created_at: datetime
+
+
+class PerformedBy(ResponseModel):
+    type: AuthorType
+    id: int | None
+    name: str
+
+
+class ActivityOut(ResponseModel):
+    id: int
+    type: ActivityType
+    description: str
+    changes: dict[str, Any]
+    performed_by: PerformedBy
+    created_at: datetime
+
+
+class TicketDetail(TicketOut):
+    responses: list[ResponseOut]
+    activity: list[ActivityOut]
+
+
+class TicketEnvelope(ResponseModel):
+    ticket: TicketOut
+
+
+class TicketDetailEnvelope(ResponseModel):
+    ticket: TicketDetail
+
+
+class ResponseEnvelope(ResponseModel):
+    response: ResponseOut
+    ticket: TicketOut
+
+
+class BulkUpdateResult(ResponseModel):
+    updated: int
+    tickets: list[TicketOut]
+
+
+class TicketStats(ResponseModel):
+    total: int
+    by_status: dict[TicketStatus, int]
+    by_priority: dict[TicketPriority, int]
+    unassigned: int = Field(
+        description="Unassigned tickets that are not resolved/closed/cancelled."
+    )
+    created_today: int = Field(description="Created since midnight UTC.")

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every REST route: endpoints, JSON bodies, OpenAPI."""

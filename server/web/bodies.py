@@ -1,0 +1,99 @@
+"""Reading and validating request bodies and query strings into pydantic models."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+
+from server.errors import (
+    BadRequest,
+    ErrorCode,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validation_fields(exc: ValidationError) -> dict[str, str]:
+    """pydantic errors as {"field.path": "message"}, using the wire (camelCase) names."""
+    out: dict[str, str] = {}
+    for err in exc.errors(include_url=False):
+        path = ".".join(str(part) for part in err["loc"]) or "body"
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "Unknown field."
+        out.setdefault(path, message)
+    return out
+
+
+async def read_json(request: Request, *, limit: int) -> Any:
+    """The request's JSON body, refusing anything larger than `limit` bytes before reading it."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > limit:
+                raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+        except ValueError:
+            raise BadRequest("Content-Length is not a number.") from None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        raise BadRequest("A JSON body is required.", code=ErrorCode.INVALID_JSON)
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type and media_type != "application/json" and not media_type.endswith("+json"):
+        raise UnsupportedMediaType("Send the body as application/json.")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(
+            f"The body is not valid JSON: {exc}", code=ErrorCode.INVALID_JSON
+        ) from None
+
+
+def parse_model(model: type[M], data: Any) -> M:
+    """Validate `data` against `model`, turning pydantic's errors into one 422."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed("The request is not valid.", fields=validation_fields(exc)) from None
+
+
+def _is_list(annotation: Any) -> bool:
+    if get_origin(annotation) is list:
+        return True
+    return any(_is_list(arg) for arg in get_args(annotation))
+
+
+def parse_query(model: type[M], request: Request) -> M:
+    """Build `model` from the query string. List fields accept repeats and commas."""
+    params = request.query_params
+    data: dict[str, Any] = {}
+    known: set[str] = set()
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        known.add(key)
+        if key not in params:
+            continue
+        if _is_list(field.annotation):
+            data[key] = [
+                v.strip() for raw in params.getlist(key) for v in raw.split(",") if v.strip()
+            ]
+        else:
+            data[key] = params[key]
+    unknown = sorted(set(params.keys()) - known)
+    if unknown:
+        raise ValidationFailed(
+            "Unknown query parameter.", fields={key: "Unknown query parameter." for key in unknown}
+        )
+    return parse_model(model, data)

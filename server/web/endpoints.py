@@ -1,0 +1,150 @@
+"""Declaring REST endpoints once: authentication, input parsing, output shaping, OpenAPI.
+
+A route is declared with `@api.endpoint(...)`, naming its body/query/response schemas and who
+may call it. The wrapper authenticates, validates the query and body into those schemas, calls
+the handler with a `Call`, and serialises what it returns. `server.web.openapi` reads the
+same declarations, so the document cannot drift from what the server validates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from server.accounts.principal import Principal
+from server.web.bodies import parse_model, parse_query, read_json
+
+
+class Access(StrEnum):
+    PUBLIC = "public"
+    AGENT = "agent"
+    ADMIN = "admin"
+
+
+@dataclass
+class Call:
+    """Everything a handler gets: the request, who made it, and the validated inputs."""
+
+    request: Request
+    principal: Principal | None
+    body: Any = None
+    query: Any = None
+
+    @property
+    def path(self) -> dict[str, Any]:
+        return self.request.path_params
+
+    @property
+    def agent(self) -> Principal:
+        """The authenticated principal (endpoints with AGENT/ADMIN access always have one)."""
+        assert self.principal is not None
+        return self.principal
+
+
+Handler = Callable[[Call], Awaitable[BaseModel | Response | None]]
+Authenticator = Callable[[Request], Awaitable[Principal]]
+
+
+@dataclass
+class Endpoint:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    tag: str
+    access: Access
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    media_type: str = "application/json"
+    errors: tuple[int, ...] = ()
+    description: str = ""
+
+
+@dataclass
+class Api:
+    """A collection of endpoints; `routes()` gives Starlette routes."""
+
+    authenticate: Authenticator | None = None
+    endpoints: list[Endpoint] = field(default_factory=list)
+
+    def endpoint(
+        self,
+        method: str,
+        path: str,
+        *,
+        summary: str,
+        tag: str,
+        access: Access = Access.AGENT,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None,
+        status: int = 200,
+        media_type: str = "application/json",
+        errors: tuple[int, ...] = (),
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.endpoints.append(
+                Endpoint(
+                    method=method,
+                    path=path,
+                    handler=handler,
+                    summary=summary,
+                    tag=tag,
+                    access=access,
+                    body=body,
+                    query=query,
+                    response=response,
+                    status=status,
+                    media_type=media_type,
+                    errors=errors,
+                    description=(handler.__doc__ or "").strip(),
+                )
+            )
+            return handler
+
+        return register
+
+    def include(self, other: Api) -> None:
+        self.endpoints.extend(other.endpoints)
+
+    def routes(self, authenticate: Authenticator, body_limit: int) -> list[Route]:
+        by_path: dict[str, dict[str, Endpoint]] = {}
+        for ep in self.endpoints:
+            by_path.setdefault(ep.path, {})[ep.method] = ep
+        return [
+            Route(path, _dispatcher(methods, authenticate, body_limit), methods=list(methods))
+            for path, methods in by_path.items()
+        ]
+
+
+def _dispatcher(
+    methods: dict[str, Endpoint], authenticate: Authenticator, body_limit: int
+) -> Callable[[Request], Awaitable[Response]]:
+    async def dispatch(request: Request) -> Response:
+        ep = methods[request.method if request.method != "HEAD" else "GET"]
+        principal: Principal | None = None
+        if ep.access is not Access.PUBLIC:
+            principal = await authenticate(request)
+            if ep.access is Access.ADMIN:
+                principal.require_admin()
+        query = parse_query(ep.query, request) if ep.query else None
+        body = parse_model(ep.body, await read_json(request, limit=body_limit)) if ep.body else None
+        result = await ep.handler(
+            Call(request=request, principal=principal, body=body, query=query)
+        )
+        if isinstance(result, Response):
+            return result
+        if result is None:
+            return Response(status_code=204 if ep.status == 200 else ep.status)
+        return JSONResponse(result.model_dump(mode="json", by_alias=True), status_code=ep.status)
+
+    return dispatch
