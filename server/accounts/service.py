@@ -210,12 +210,18 @@ async def login(
             fields={"org": "Required for this account."},
         )
     agent = matches[0]
+    token, record = await open_session(agent=agent, ttl=ttl)
+    return token, record, agent
+
+
+async def open_session(*, agent: Agent, ttl: timedelta) -> tuple[str, AccessToken]:
+    """Issue a new access token for `agent` (after its credentials were checked)."""
     token = secrets.new_token(secrets.ACCESS_TOKEN_PREFIX)
     async with in_transaction():
         record = await AccessToken.create(
             agent=agent, token_hash=secrets.token_digest(token), expires_at=now() + ttl
         )
-    return token, record, agent
+    return token, record
 
 
 async def logout(*, principal: Principal) -> None:

@@ -152,7 +152,7 @@ class TicketResponse(Model):
 
 
 class TicketActivity(Model):
-    """The audit trail: one row per change, with before/after values and who did it."""
+    """The audit trail: one row per change, with the values before and after and who did it."""
 
     id = fields.IntField(primary_key=True)
     ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
