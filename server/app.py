@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -31,6 +32,8 @@ from server.web.endpoints import Api
 from server.web.openapi import build_openapi
 
 log = logging.getLogger("parley")
+# A readiness probe must answer even when a dependency hangs instead of refusing.
+READY_TIMEOUT_SECONDS = 2.0
 
 
 @dataclass
@@ -81,21 +84,29 @@ async def _healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+async def _ping_database() -> None:
+    await connections.get("default").execute_query("SELECT 1")
+
+
+async def _probe(check: Callable[[], Awaitable[object]], ok: str) -> str:
+    """`ok`, or why `check` failed; a dependency that hangs counts as failed, not as slow."""
+    try:
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+            await check()
+    except TimeoutError:
+        return f"unavailable: no answer within {READY_TIMEOUT_SECONDS:g}s"
+    except Exception as exc:  # any failure means not ready; the reason is reported
+        return f"unavailable: {type(exc).__name__}: {exc}"
+    return ok
+
+
 async def _readyz(request: Request) -> Response:
     """503 with the reason when the database or the broadcast backend cannot be used."""
     state: AppState = request.app.state.parley
-    checks: dict[str, str] = {}
-    try:
-        await connections.get("default").execute_query("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:  # any failure means not ready; the reason is reported
-        checks["database"] = f"unavailable: {type(exc).__name__}: {exc}"
-    if state.redis is not None:
-        try:
-            await state.redis.ping()
-            checks["broadcast"] = "ok (redis)"
-        except Exception as exc:
-            checks["broadcast"] = f"unavailable: {type(exc).__name__}: {exc}"
+    checks: dict[str, str] = {"database": await _probe(_ping_database, "ok")}
+    redis = state.redis
+    if redis is not None:
+        checks["broadcast"] = await _probe(redis.ping, "ok (redis)")
     else:
         checks["broadcast"] = "ok (in-process)"
     failed = {name: why for name, why in checks.items() if not why.startswith("ok")}
@@ -145,6 +156,8 @@ def create_app(settings: Settings) -> Starlette:
             allow_origins=list(settings.allowed_origins),
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
+            # Without this a cross-origin console or widget cannot read how long to wait.
+            expose_headers=["Retry-After"],
             max_age=600,
         )
     ]

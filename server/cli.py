@@ -1,19 +1,54 @@
-"""The `parley` command: serve, migrate, createorg, createagent, demo."""
+"""The `parley` command: serve, migrate, createorg, createagent, demo, makemigrations.
+
+Exit status: 0 on success, 1 when the command failed (the message says why), 2 for bad
+arguments or invalid settings (argparse's convention).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import os
+import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise
 
-from server.db import tortoise_config
+from server.db import DIALECTS, MIGRATIONS_ROOT, throwaway_databases, tortoise_config
 from server.errors import ParleyError
-from server.settings import Settings, SettingsError
+from server.settings import Settings, SettingsError, mask_password
+
+MIGRATION_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def _port(raw: str) -> int:
+    return _bounded_int(raw, 0, 65535)
+
+
+def _workers(raw: str) -> int:
+    return _bounded_int(raw, 1, 64)
+
+
+def _bounded_int(raw: str, low: int, high: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"must be between {low} and {high}, got {value}")
+    return value
+
+
+def _migration_name(raw: str) -> str:
+    if not MIGRATION_NAME.match(raw):
+        raise argparse.ArgumentTypeError(
+            f"{raw!r}: use lower-case letters, digits and underscores, starting with a letter"
+        )
+    return raw
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,8 +57,8 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="migrate, then serve HTTP and WebSockets")
     serve.add_argument("--host", help="bind address (default PARLEY_HOST or 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default PARLEY_PORT or 8000)")
-    serve.add_argument("--workers", type=int, help="processes (default PARLEY_WORKERS or 1)")
+    serve.add_argument("--port", type=_port, help="port (default PARLEY_PORT or 8000)")
+    serve.add_argument("--workers", type=_workers, help="processes (default PARLEY_WORKERS or 1)")
     serve.add_argument("--no-migrate", action="store_true", help="skip applying migrations")
 
     sub.add_parser("migrate", help="apply pending database migrations")
@@ -41,7 +76,27 @@ def _parser() -> argparse.ArgumentParser:
     agent.add_argument("--role", choices=["admin", "agent"], default="agent")
 
     sub.add_parser("demo", help="seed the demo organisation (idempotent)")
+
+    make = sub.add_parser(
+        "makemigrations",
+        help="write a migration for model changes, for every dialect (developers)",
+        description="Diff the models against the committed migrations on throwaway databases "
+        "and write one new migration per dialect (or, with --check, fail if one is needed).",
+    )
+    action = make.add_mutually_exclusive_group(required=True)
+    action.add_argument("--name", type=_migration_name, help="name of the new migration")
+    action.add_argument("--check", action="store_true", help="write nothing; exit 1 on drift")
+    make.add_argument("--dialect", choices=[*DIALECTS, "all"], default="all")
+    make.add_argument(
+        "--postgres-url",
+        default=os.environ.get("TEST_DATABASE_URL", ""),
+        help="a PostgreSQL server to create throwaway databases on (default TEST_DATABASE_URL)",
+    )
+    make.add_argument("--migrations-root", type=Path, default=MIGRATIONS_ROOT, help="(for tests)")
     return parser
+
+
+# --- commands that use the database ----------------------------------------------------------
 
 
 async def _with_database(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
@@ -82,22 +137,48 @@ async def _demo(args: argparse.Namespace) -> None:
     login = await seed_demo()
     state = "created" if login.created else "already present"
     print(f"demo organisation {login.org_slug!r} {state}")
-    print(f"demo login: {login.email} / {login.password}")
+    print(f"demo login: org {login.org_slug}, email {login.email}, password {login.password}")
+
+
+def _migrate(settings: Settings) -> int:
+    from server.migrate import upgrade
+
+    applied = asyncio.run(upgrade(settings.database_url))
+    print("\n".join(f"applied migration {n}" for n in applied) or "database is up to date")
+    return 0
+
+
+def _browsable(host: str, port: int) -> str:
+    """A URL a person can open for a bind address (a wildcard bind is reached on loopback)."""
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    if not args.no_migrate:
-        from server.migrate import upgrade
-
-        applied = asyncio.run(upgrade(settings.database_url))
-        for name in applied:
-            print(f"applied migration {name}")
     host = args.host or settings.host
     port = settings.port if args.port is None else args.port
     workers = args.workers or settings.workers
-    print(f"Parley on http://{host}:{port}  (API docs: http://{host}:{port}/openapi.json)")
+    if workers > 1 and not settings.uses_redis:
+        print("parley: --workers above 1 needs PARLEY_REDIS_URL", file=sys.stderr)
+        return 2
+    if not args.no_migrate:
+        _migrate(settings)
+    base = _browsable(host, port)
+    broadcast = mask_password(settings.redis_url) if settings.uses_redis else "in-process"
+    print(
+        f"Parley listening on {host}:{port} ({workers} worker{'s' if workers > 1 else ''})\n"
+        f"  API:      {base}/api\n"
+        f"  OpenAPI:  {base}/openapi.json\n"
+        f"  Health:   {base}/healthz   Ready: {base}/readyz\n"
+        f"  Database: {mask_password(settings.database_url)}\n"
+        f"  Broadcast: {broadcast}   Data dir: {settings.data_dir}",
+        flush=True,
+    )
     uvicorn.run(
         "server.asgi:app",
         host=host,
@@ -109,25 +190,70 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# --- makemigrations: one subprocess per dialect (see server/migrate.py for why) -------------
+
+
+def _makemigrations(args: argparse.Namespace) -> int:
+    dialects = DIALECTS if args.dialect == "all" else (args.dialect,)
+    if "postgres" in dialects and not args.postgres_url:
+        print(
+            "parley: makemigrations needs a PostgreSQL server for its throwaway databases: "
+            "pass --postgres-url postgres://USER@HOST:5432/postgres or set TEST_DATABASE_URL",
+            file=sys.stderr,
+        )
+        return 2
+    failed = [d for d in dialects if asyncio.run(_one_dialect(args, d)) != 0]
+    if failed:
+        print(f"parley: makemigrations failed for {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _one_dialect(args: argparse.Namespace, dialect: str) -> int:
+    action = ["check"] if args.check else ["make", "--name", args.name]
+    try:
+        async with throwaway_databases(dialect, count=2, postgres_url=args.postgres_url) as urls:
+            command = [
+                sys.executable, "-m", "server.migrate", *action,
+                "--database-url", urls[0], "--reference-url", urls[1],
+                "--root", str(args.migrations_root),
+            ]  # fmt: skip
+            process = await asyncio.create_subprocess_exec(*command)
+            return await process.wait()
+    except Exception as exc:  # asyncpg and the OS each raise their own; all end the same way
+        where = mask_password(args.postgres_url) if dialect == "postgres" else "a temporary dir"
+        print(
+            f"parley: cannot make throwaway {dialect} databases on {where}: {exc}", file=sys.stderr
+        )
+        return 1
+
+
+# --- entry point -----------------------------------------------------------------------------
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(levelname)s %(name)s %(message)s")
+    if level != "debug":
+        # Tortoise and aerich report every connection close at INFO: noise for a CLI user.
+        for name in ("tortoise", "aerich"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "makemigrations":
+        return _makemigrations(args)  # a developer tool: the server settings play no part
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         print(f"parley: configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
+    _configure_logging(settings.log_level)
     try:
         if args.command == "serve":
             return _serve(args, settings)
         if args.command == "migrate":
-            from server.migrate import upgrade
-
-            applied = asyncio.run(upgrade(settings.database_url))
-            print("\n".join(f"applied migration {n}" for n in applied) or "database is up to date")
-            return 0
+            return _migrate(settings)
         handlers = {"createorg": _createorg, "createagent": _createagent, "demo": _demo}
         asyncio.run(_with_database(settings, lambda: handlers[args.command](args)))
         return 0

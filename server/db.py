@@ -1,12 +1,26 @@
-"""Tortoise ORM configuration: the same dict serves the app, the CLI and aerich."""
+"""Tortoise ORM configuration (the same dict serves the app, the CLI and aerich), plus the
+database-level helpers migrations need: throwaway databases and schema descriptions."""
 
 from __future__ import annotations
 
+import re
+import sqlite3
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from server.errors import NotReady
+from server.settings import mask_password
 
 MODEL_MODULES = ["server.accounts.models", "server.tickets.models", "aerich.models"]
 MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"
+DIALECTS = ("sqlite", "postgres")
 
 
 def dialect_of(database_url: str) -> str:
@@ -14,9 +28,9 @@ def dialect_of(database_url: str) -> str:
     return "sqlite" if database_url.startswith("sqlite") else "postgres"
 
 
-def migrations_dir(database_url: str) -> Path:
+def migrations_dir(database_url: str, root: Path = MIGRATIONS_ROOT) -> Path:
     """aerich migrations are not portable between dialects: one folder each."""
-    return MIGRATIONS_ROOT / dialect_of(database_url)
+    return root / dialect_of(database_url)
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:
@@ -27,3 +41,149 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """The file of a `sqlite://` URL; None for an in-memory database."""
+    path = database_url.removeprefix("sqlite://").split("?", 1)[0]
+    return None if path in ("", ":memory:") else Path(path)
+
+
+async def probe(database_url: str) -> None:
+    """Raise `NotReady`, naming the database, unless it answers a query.
+
+    Uses the drivers directly, before aerich or Tortoise touch the database: when opening a
+    SQLite file fails inside a transaction, Tortoise's client keeps its lock and the next step
+    waits forever (a missing directory in PARLEY_DATABASE_URL hung `parley migrate`), and a
+    refused PostgreSQL connection surfaces as a bare OSError from deep inside aerich.
+    """
+    try:
+        if dialect_of(database_url) == "postgres":
+            await pg_execute(database_url, "SELECT 1")
+            return
+        path = sqlite_path(database_url)
+        if path is not None:
+            sqlite3.connect(path).close()  # aiosqlite would leave a thread behind on failure
+    except Exception as exc:  # every driver has its own errors; all mean the same here
+        raise NotReady(f"Cannot use the database {mask_password(database_url)}: {exc}") from exc
+
+
+# --- throwaway databases (for making and checking migrations) ------------------------------
+
+
+@asynccontextmanager
+async def throwaway_databases(
+    dialect: str, *, count: int, postgres_url: str = ""
+) -> AsyncIterator[list[str]]:
+    """`count` new, empty databases of `dialect`, removed again on exit.
+
+    SQLite files go to a temporary directory. PostgreSQL databases are created on the server
+    of `postgres_url` (any database on it; the role needs CREATEDB) and dropped afterwards.
+    """
+    if dialect == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="parley-migrations-") as tmp:
+            yield [f"sqlite://{Path(tmp, f'db{i}.sqlite3')}" for i in range(count)]
+        return
+    if not postgres_url:
+        raise ValueError("a PostgreSQL server URL is needed for throwaway databases")
+    names = [f"parley_throwaway_{uuid.uuid4().hex[:12]}" for _ in range(count)]
+    await pg_execute(postgres_url, *(f'CREATE DATABASE "{name}"' for name in names))
+    try:
+        yield [_with_database_name(postgres_url, name) for name in names]
+    finally:
+        await pg_execute(
+            postgres_url, *(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names)
+        )
+
+
+def _with_database_name(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/" + name))
+
+
+async def pg_connect(url: str) -> Any:
+    """A plain asyncpg connection (no Tortoise) to a PostgreSQL URL in Tortoise's spelling."""
+    import asyncpg
+
+    parts = urlsplit(url)
+    # asyncpg speaks libpq URLs; Tortoise's `postgres://`/`asyncpg://` name the same thing.
+    return await asyncpg.connect(urlunsplit(parts._replace(scheme="postgresql")), timeout=10)
+
+
+async def pg_execute(url: str, *statements: str) -> None:
+    """Run statements on a PostgreSQL URL, each in its own implicit transaction."""
+    conn = await pg_connect(url)
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+# --- schema descriptions (migrated database vs the schema the models generate) -------------
+
+
+async def describe_schema(connection: BaseDBAsyncClient, dialect: str) -> set[str]:
+    """Every table, column, index and constraint of the database as comparable lines.
+
+    Left out, because they differ between a migrated and a generated database without any
+    difference that matters to the models: object names (generated index names vary), column
+    order (a column added later lands at the end of its table) and column defaults (the models
+    set defaults in Python; aerich adds a DEFAULT only to fill existing rows when it adds a NOT
+    NULL column). A change of a model's default still shows in aerich's own model-state diff.
+    """
+    if dialect == "sqlite":
+        return await _describe_sqlite(connection)
+    return await _describe_postgres(connection)
+
+
+async def _describe_sqlite(connection: BaseDBAsyncClient) -> set[str]:
+    lines: set[str] = set()
+    _, tables = await connection.execute_query(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    )
+    for table in (row["name"] for row in tables):
+        _, columns = await connection.execute_query(f'PRAGMA table_info("{table}")')
+        for c in columns:
+            null = "NOT NULL" if c["notnull"] else "NULL"
+            lines.add(f"{table}.{c['name']} {c['type']} {null} pk={c['pk']}")
+        _, indexes = await connection.execute_query(f'PRAGMA index_list("{table}")')
+        for index in indexes:
+            _, info = await connection.execute_query(f'PRAGMA index_info("{index["name"]}")')
+            cols = ", ".join(i["name"] for i in sorted(info, key=lambda i: i["seqno"]))
+            kind = "unique index" if index["unique"] else "index"
+            lines.add(f"{table} {kind} ({cols})")
+        _, keys = await connection.execute_query(f'PRAGMA foreign_key_list("{table}")')
+        for k in keys:
+            lines.add(
+                f"{table} foreign key ({k['from']}) -> {k['table']}({k['to']}) "
+                f"on delete {k['on_delete']}"
+            )
+    return lines
+
+
+async def _describe_postgres(connection: BaseDBAsyncClient) -> set[str]:
+    lines: set[str] = set()
+    _, columns = await connection.execute_query(
+        "SELECT table_name, column_name, data_type, character_maximum_length,"
+        " numeric_precision, numeric_scale, is_nullable"
+        " FROM information_schema.columns WHERE table_schema = current_schema()"
+    )
+    for c in columns:
+        lines.add(
+            f"{c['table_name']}.{c['column_name']} {c['data_type']}"
+            f"({c['character_maximum_length']},{c['numeric_precision']},{c['numeric_scale']})"
+            f" nullable={c['is_nullable']}"
+        )
+    _, indexes = await connection.execute_query(
+        "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+    )
+    for i in indexes:
+        definition = re.sub(r" INDEX \S+ ON ", " INDEX ON ", i["indexdef"])
+        lines.add(f"{i['tablename']} {definition}")
+    _, constraints = await connection.execute_query(
+        "SELECT conrelid::regclass::text AS table_name, pg_get_constraintdef(oid) AS definition"
+        " FROM pg_constraint WHERE connamespace = current_schema()::regnamespace"
+    )
+    for k in constraints:
+        lines.add(f"{k['table_name']} constraint {k['definition']}")
+    return lines

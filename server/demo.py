@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 from server.accounts import service as accounts
 from server.accounts.models import Agent, Organization, Role
 from server.accounts.principal import Principal
+from server.errors import Conflict
 from server.tickets import service as tickets
 from server.tickets.models import TicketPriority, TicketStatus
 from server.tickets.schemas import TicketCreate
@@ -21,6 +22,20 @@ DEMO_SETTINGS = {
     "categories": ["Billing", "Technical", "Account", "Other"],
     "defaultPriority": "MEDIUM",
 }
+DEMO_AGENTS = [
+    (DEMO_ADMIN_EMAIL, "Ada Admin", Role.ADMIN),
+    (DEMO_AGENT_EMAIL, "Sam Agent", Role.AGENT),
+]
+REPLY = "Thanks for writing in. We have sent you a reset link."
+# (requester, email, subject, category, priority, tags, assignee email, reply)
+DEMO_TICKETS = [
+    ("Grace Hopper", "grace@example.com", "Invoice shows the wrong VAT number",
+     "Billing", TicketPriority.HIGH, ["invoice"], None, None),
+    ("Alan Turing", "alan@example.com", "Cannot reset my password",
+     "Account", TicketPriority.MEDIUM, ["login"], DEMO_AGENT_EMAIL, REPLY),
+    ("Katherine Johnson", "katherine@example.com", "API returns 502 on large uploads",
+     "Technical", TicketPriority.URGENT, ["api", "uploads"], DEMO_ADMIN_EMAIL, None),
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -28,53 +43,80 @@ class DemoLogin:
     org_slug: str
     email: str
     password: str
-    created: bool
+    created: bool  # whether this run created anything
 
 
 async def seed_demo() -> DemoLogin:
-    """Create the demo organisation, two agents and a few tickets unless they exist."""
+    """Make sure the demo organisation, its two agents and its sample tickets exist.
+
+    Each piece is looked up before it is made, so a run that stopped half-way is completed by
+    the next one and a complete seed is left alone: nothing is duplicated, reset or revived.
+    """
+    org, created = await _organization()
+    agents: dict[str, Agent] = {}
+    for email, name, role in DEMO_AGENTS:
+        agents[email], made = await _agent(org, email, name, role)
+        created = created or made
+    made_tickets = await _tickets(org, agents)
+    return DemoLogin(DEMO_SLUG, DEMO_ADMIN_EMAIL, DEMO_PASSWORD, created or made_tickets)
+
+
+async def _organization() -> tuple[Organization, bool]:
     org = await Organization.get_or_none(slug=DEMO_SLUG)
-    if org is not None:
-        return DemoLogin(DEMO_SLUG, DEMO_ADMIN_EMAIL, DEMO_PASSWORD, created=False)
-    org = await accounts.create_organization(name="Acme Support (demo)", slug=DEMO_SLUG)
-    async with in_transaction():
-        await Organization.filter(id=org.id).update(settings=DEMO_SETTINGS)
-    admin = await accounts.create_agent(
-        organization_id=org.id, email=DEMO_ADMIN_EMAIL, name="Ada Admin",
-        password=DEMO_PASSWORD, role=Role.ADMIN,
-    )  # fmt: skip
-    agent = await accounts.create_agent(
-        organization_id=org.id, email=DEMO_AGENT_EMAIL, name="Sam Agent",
-        password=DEMO_PASSWORD, role=Role.AGENT,
-    )  # fmt: skip
-    await _demo_tickets(admin, agent)
-    return DemoLogin(DEMO_SLUG, DEMO_ADMIN_EMAIL, DEMO_PASSWORD, created=True)
+    created = org is None
+    if org is None:
+        try:
+            org = await accounts.create_organization(name="Acme Support (demo)", slug=DEMO_SLUG)
+        except Conflict:  # another seeder won the race
+            org = await Organization.get(slug=DEMO_SLUG)
+    if not org.settings:
+        # accounts.service has no operation for organisation settings yet; this is the one
+        # direct write outside a service, confined to seeding.
+        async with in_transaction():
+            await Organization.filter(id=org.id).update(settings=DEMO_SETTINGS)
+    return org, created
 
 
-async def _demo_tickets(admin: Agent, agent: Agent) -> None:
-    principal = Principal(
-        organization_id=admin.organization_id, role=admin.role, name=admin.name, agent=admin
-    )
-    samples = [
-        ("Grace Hopper", "grace@example.com", "Invoice shows the wrong VAT number",
-         "Billing", TicketPriority.HIGH, ["invoice"], None),
-        ("Alan Turing", "alan@example.com", "Cannot reset my password",
-         "Account", TicketPriority.MEDIUM, ["login"], agent.id),
-        ("Katherine Johnson", "katherine@example.com", "API returns 502 on large uploads",
-         "Technical", TicketPriority.URGENT, ["api", "uploads"], admin.id),
-    ]  # fmt: skip
-    for name, email, subject, category, priority, tags, assignee in samples:
-        created = await tickets.create_ticket(
+async def _agent(org: Organization, email: str, name: str, role: Role) -> tuple[Agent, bool]:
+    agent = await Agent.get_or_none(organization_id=org.id, email=email)
+    if agent is not None:
+        return agent, False
+    try:
+        agent = await accounts.create_agent(
+            organization_id=org.id, email=email, name=name, password=DEMO_PASSWORD, role=role
+        )
+    except Conflict:
+        return await Agent.get(organization_id=org.id, email=email), False
+    return agent, True
+
+
+async def _tickets(org: Organization, agents: dict[str, Agent]) -> bool:
+    """Create the sample tickets this organisation never had.
+
+    Sample i becomes ticket number i+1 of the fresh organisation, and the ticket counter never
+    goes down, so `counter > i` means sample i was made once: a ticket an admin deleted
+    stays deleted instead of coming back on the next start.
+    """
+    admin = agents[DEMO_ADMIN_EMAIL]
+    principal = Principal(organization_id=org.id, role=admin.role, name=admin.name, agent=admin)
+    counter = (await Organization.get(id=org.id)).ticket_counter
+    made = False
+    for index, sample in enumerate(DEMO_TICKETS):
+        if counter > index:
+            continue
+        name, email, subject, category, priority, tags, assignee, reply = sample
+        loaded = await tickets.create_ticket(
             principal=principal,
             data=TicketCreate(
                 requester_name=name, requester_email=email, subject=subject,
-                description=f"{subject}. (demo ticket)", category=category,
-                priority=priority, tags=tags, assignee_id=assignee,
+                description=f"{subject}. (demo ticket)", category=category, priority=priority,
+                tags=tags, assignee_id=agents[assignee].id if assignee else None,
             ),
         )  # fmt: skip
-        if assignee == agent.id:
+        if reply:
             await tickets.add_response(
-                principal=principal, ref=created.ticket.id,
-                content="Thanks for writing in. We have sent you a reset link.",
+                principal=principal, ref=loaded.ticket.id, content=reply,
                 status_change=TicketStatus.WAITING_ON_CUSTOMER,
             )  # fmt: skip
+        made = True
+    return made

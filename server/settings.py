@@ -2,15 +2,18 @@
 
 Each setting is a `PARLEY_*` environment variable. `Settings.from_env()` validates all of them
 and raises `SettingsError` naming the variable when one is wrong, so a bad deployment fails at
-start, not at the first request. Secrets are never part of `repr()`.
+start, not at the first request. Secrets (the secret key, passwords in URLs) are masked in
+`repr()` and `describe()`. Without PARLEY_SECRET_KEY a key is generated on first start and kept
+in PARLEY_DATA_DIR/secret_key (mode 0600), so every later start, and every worker, reuses it.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +26,13 @@ class SettingsError(ValueError):
     """A setting has a value Parley cannot use; the message names the variable."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Settings:
     """Validated configuration. Build it with `Settings.from_env()`."""
 
     database_url: str
     redis_url: str = ""
-    secret_key: str = field(default="", repr=False)
+    secret_key: str = ""
     data_dir: Path = Path(".parley")
     allowed_origins: tuple[str, ...] = ()
     log_level: str = "info"
@@ -64,8 +67,16 @@ class Settings:
             "login_rate_per_ip": _rate(env, "LOGIN_RATE_PER_IP", "20/minute"),
             "login_rate_per_account": _rate(env, "LOGIN_RATE_PER_ACCOUNT", "5/minute;30/hour"),
         }
+        if values["workers"] > 1 and not values["redis_url"]:
+            # In-process broadcast reaches only the sockets of the process that published.
+            raise _fail("WORKERS", "more than one worker needs PARLEY_REDIS_URL")
         values["secret_key"] = _secret_key(env, data_dir)
         return cls(**values)
+
+    def __repr__(self) -> str:
+        # Masked like describe(): URLs may carry passwords, and reprs end up in logs.
+        shown = ", ".join(f"{name}={value!r}" for name, value in self.describe().items())
+        return f"Settings({shown})"
 
     def describe(self) -> dict[str, str]:
         """Settings as printable strings, with secrets masked (for logs and `parley serve`)."""
@@ -75,12 +86,14 @@ class Settings:
             if f.name == "secret_key":
                 value = "********"
             elif f.name in ("database_url", "redis_url"):
-                value = _mask_password(str(value))
+                value = mask_password(str(value))
             shown[f.name] = str(value)
         return shown
 
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+MIN_SECRET_KEY_LENGTH = 32
+SECRET_KEY_FILE = "secret_key"
 _DATABASE_SCHEMES = ("sqlite://", "postgres://", "postgresql://", "asyncpg://")
 
 
@@ -139,10 +152,10 @@ def _redis_url(raw: str) -> str:
 
 def _origins(raw: str) -> tuple[str, ...]:
     origins = []
-    for item in filter(None, (part.strip() for part in raw.split(","))):
+    for item in filter(None, (part.strip().rstrip("/") for part in raw.split(","))):
         if not item.startswith(("http://", "https://")) or item.count("/") != 2:
             raise _fail("ALLOWED_ORIGINS", f"{item!r} is not an origin like https://example.com")
-        origins.append(item.rstrip("/").lower())
+        origins.append(item.lower())
     return tuple(origins)
 
 
@@ -150,27 +163,42 @@ def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:
     """The given key, else one generated on first run and kept in the data directory."""
     given = _get(env, "SECRET_KEY", "")
     if given:
-        if len(given) < 32:
-            raise _fail("SECRET_KEY", "must be at least 32 characters")
+        if len(given) < MIN_SECRET_KEY_LENGTH:
+            raise _fail("SECRET_KEY", f"must be at least {MIN_SECRET_KEY_LENGTH} characters")
         return given
-    path = data_dir / "secret_key"
+    path = data_dir / SECRET_KEY_FILE
     try:
-        if path.exists():
-            return path.read_text().strip()
-        data_dir.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
-        # Created 0600 so other local users cannot read it.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(key)
-        return key
-    except FileExistsError:
-        return path.read_text().strip()
+        if not path.exists():
+            _create_secret_key_file(path)
+        key = path.read_text().strip()
     except OSError as exc:
         raise _fail("DATA_DIR", f"cannot keep the generated secret key in {path}: {exc}") from None
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise _fail("DATA_DIR", f"{path} holds no usable key; delete it to generate a new one")
+    return key
 
 
-def _mask_password(url: str) -> str:
+def _create_secret_key_file(path: Path) -> None:
+    """Write a new key so that `path` never exists half-written.
+
+    Several processes may start on a fresh data directory at once: the key is written to a
+    private temporary file (mode 0600, so other local users cannot read it) and then linked
+    into place, which fails for all but the first; the others read the winner's key.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(temporary)
+
+
+def mask_password(url: str) -> str:
+    """`url` with its password, if any, replaced by asterisks (for logs and messages)."""
     scheme, sep, rest = url.partition("://")
     if not sep or "@" not in rest:
         return url

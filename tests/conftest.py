@@ -91,7 +91,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         for service, ok in available.items():
             if not ok and item.get_closest_marker(service):
-                item.add_marker(pytest.mark.skip(reason=f"needs {service}: {HOW_TO_ENABLE[service]}"))
+                item.add_marker(
+                    pytest.mark.skip(reason=f"needs {service}: {HOW_TO_ENABLE[service]}")
+                )
 
 
 async def create_pg_database(prefix: str = "parley_test") -> str:

@@ -89,3 +89,15 @@ async def make_team() -> Team:
         admin_headers=await bearer_for(admin),
         agent_headers=await bearer_for(agent),
     )
+
+
+async def configure_org(org: Organization, **settings: Any) -> Organization:
+    """Merge `settings` (wire names: `categories`, `defaultPriority`, `sla`) into the org's.
+
+    There is no organisation-settings service yet, so this writes the JSON column directly;
+    replace it with the service call once the admin settings issue lands.
+    """
+    await org.refresh_from_db()
+    org.settings = {**(org.settings or {}), **settings}
+    await org.save(update_fields=["settings", "updated_at"])
+    return org

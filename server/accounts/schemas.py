@@ -12,13 +12,17 @@ from server.web.schema import RequestModel, ResponseModel
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Password = Annotated[str, Field(min_length=8, max_length=1024)]
+# Bounded so that the offset it implies fits the database's integer (no 500 on page=1e21).
+PageNumber = Annotated[int, Field(ge=1, le=100_000)]
 Slug = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
 ]
 
 
 class LoginRequest(RequestModel):
-    email: EmailStr
+    # Not EmailStr: agents made with the CLI may have addresses email-validator refuses
+    # (`admin@corp.local`), and any other string simply matches no agent (401).
+    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
     password: Annotated[str, Field(min_length=1, max_length=1024)]
     org: Slug | None = Field(
         default=None,
@@ -74,7 +78,7 @@ class AgentEnvelope(ResponseModel):
 
 
 class AgentListQuery(RequestModel):
-    page: Annotated[int, Field(ge=1)] = 1
+    page: PageNumber = 1
     page_size: Annotated[int, Field(ge=1, le=200)] = 50
     include_inactive: bool = False
 
@@ -98,5 +102,5 @@ class ApiKeyCreated(ResponseModel):
 
 
 class ApiKeyListQuery(RequestModel):
-    page: Annotated[int, Field(ge=1)] = 1
+    page: PageNumber = 1
     page_size: Annotated[int, Field(ge=1, le=200)] = 50

@@ -137,6 +137,14 @@ async def update_agent(
     if password is not None:
         _check_password(password)
     async with in_transaction() as conn:
+        # The organisation row serialises agent changes, so two admins demoting each other
+        # at once cannot both see the other still counted and leave no admin at all.
+        await (
+            Organization.filter(id=principal.organization_id)
+            .using_db(conn)
+            .select_for_update(no_key=True)
+            .first()
+        )
         agent = await (
             Agent.filter(id=agent_id, organization_id=principal.organization_id)
             .using_db(conn)

@@ -6,7 +6,9 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
+from pypika_tortoise.terms import ValueWrapper
 from tortoise.expressions import Case, Q, Subquery, When
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
@@ -63,7 +65,7 @@ def filtered(principal: Principal, filters: TicketFilters) -> QuerySet[Ticket]:
         end = filters.created_to
         if isinstance(end, datetime):
             qs = qs.filter(created_at__lte=_start(end))
-        else:
+        elif end < date.max:  # the last representable day has no day after it: no bound
             qs = qs.filter(created_at__lt=_start(end + timedelta(days=1)))
     return qs
 
@@ -72,10 +74,20 @@ def _text_search(text: str) -> Q:
     """Subject or description contains `text`, or `text` is the ticket's number/reference."""
     match = Q(subject__icontains=text) | Q(description__icontains=text)
     number = REF_PATTERN.match(text)
-    digits = number.group(2) if number else (text if text.isdigit() and len(text) <= 9 else None)
+    plain = text.isascii() and text.isdigit() and len(text) <= 9
+    digits = number.group(2) if number else (text if plain else None)
     if digits is not None:
         match |= Q(number=int(digits))
     return match
+
+
+def _rank(position: int) -> Any:
+    """`position` as a literal in `CASE ... THEN`, not as a bind parameter.
+
+    PostgreSQL types a THEN parameter as text and asyncpg then refuses the int: every priority
+    or status sort was a 500 there.
+    """
+    return ValueWrapper(position, allow_parametrize=False)
 
 
 def _sorted(qs: QuerySet[Ticket], sort: TicketSort) -> QuerySet[Ticket]:
@@ -83,10 +95,10 @@ def _sorted(qs: QuerySet[Ticket], sort: TicketSort) -> QuerySet[Ticket]:
     key = sort.value.lstrip("-")
     sign = "-" if descending else ""
     if key == "priority":
-        rank = Case(*(When(priority=p, then=i) for i, p in enumerate(PRIORITY_RANK)), default=0)
+        rank = Case(*(When(priority=p, then=_rank(i)) for i, p in enumerate(PRIORITY_RANK)))
         return qs.annotate(priority_rank=rank).order_by(f"{sign}priority_rank", f"{sign}id")
     if key == "status":
-        rank = Case(*(When(status=s, then=i) for i, s in enumerate(STATUS_RANK)), default=0)
+        rank = Case(*(When(status=s, then=_rank(i)) for i, s in enumerate(STATUS_RANK)))
         return qs.annotate(status_rank=rank).order_by(f"{sign}status_rank", f"{sign}id")
     column = "created_at" if key == "created" else "updated_at"
     return qs.order_by(f"{sign}{column}", f"{sign}id")
@@ -165,8 +177,17 @@ def _row(loaded: LoadedTicket) -> list[str]:
     return [_cell(values[column]) for column in EXPORT_COLUMNS]
 
 
-async def export_csv(*, principal: Principal, filters: TicketFilters) -> AsyncIterator[str]:
-    """CSV of every matching ticket in creation order, fetched in batches (keyset on id)."""
+def export_csv(*, principal: Principal, filters: TicketFilters) -> AsyncIterator[str]:
+    """CSV of every matching ticket in creation order, fetched in batches (keyset on id).
+
+    The filters are checked here, before the response starts: an error raised once the
+    header row is streamed could no longer become a 422.
+    """
+    filtered(principal, filters)
+    return _export_rows(principal, filters)
+
+
+async def _export_rows(principal: Principal, filters: TicketFilters) -> AsyncIterator[str]:
     prefix = await _prefix(principal)
     buffer = io.StringIO()
     writer = csv.writer(buffer)

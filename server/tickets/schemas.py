@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import math
+import re
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -29,6 +31,39 @@ Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 PersonName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 MAX_CUSTOM_FIELDS = 50
+DATE_ONLY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _reject_unstorable(value: Any) -> Any:
+    """Refuse text no database column can hold: NUL characters, unpaired surrogates.
+
+    PostgreSQL text and jsonb reject both, which would surface as a 500 at the insert. Checked
+    on the schemas (not only on HTTP bodies) so every caller of the services is covered. Walks
+    nested lists and dicts without recursion, so a deeply nested value cannot overflow.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise ValueError("Text cannot contain NUL (\\u0000) characters.")
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ValueError("Text cannot contain unpaired surrogates.") from None
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return value
+
+
+class TicketRequest(RequestModel):
+    """A ticket request body or query: what `RequestModel` refuses, and unstorable text."""
+
+    _storable = field_validator("*", mode="before")(_reject_unstorable)
 
 
 def _check_custom_fields(value: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -41,6 +76,8 @@ def _check_custom_fields(value: dict[str, Any] | None) -> dict[str, Any] | None:
             raise ValueError("Custom field names are 1 to 64 characters.")
         if not isinstance(item, str | int | float | bool | None):
             raise ValueError(f"Custom field {key!r} must be a string, number, boolean or null.")
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError(f"Custom field {key!r} must be a finite number.")
         if isinstance(item, str) and len(item) > 2000:
             raise ValueError(f"Custom field {key!r} is longer than 2000 characters.")
     return value
@@ -50,7 +87,27 @@ def _unique(tags: list[str] | None) -> list[str] | None:
     return list(dict.fromkeys(tags)) if tags is not None else None
 
 
-class TicketCreate(RequestModel):
+def _day_or_moment(value: Any) -> Any:
+    """`2024-05-01` is a day (the filter covers all of it), anything else a moment.
+
+    Without this, pydantic reads a bare date as midnight and `createdTo` drops the day.
+    """
+    if isinstance(value, str) and DATE_ONLY.match(value.strip()):
+        return date.fromisoformat(value.strip())
+    return value
+
+
+def _as_utc(value: datetime | date | None) -> datetime | date | None:
+    """Moments in UTC (naive ones are UTC), refusing those UTC cannot represent."""
+    if not isinstance(value, datetime):
+        return value
+    try:
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    except OverflowError:
+        raise ValueError("Date out of range.") from None
+
+
+class TicketCreate(TicketRequest):
     requester_name: PersonName = ""
     requester_email: EmailStr
     subject: Subject
@@ -67,7 +124,7 @@ class TicketCreate(RequestModel):
     _tags = field_validator("tags")(_unique)
 
 
-class TicketUpdate(RequestModel):
+class TicketUpdate(TicketRequest):
     subject: Subject | None = None
     description: Description | None = None
     priority: TicketPriority | None = None
@@ -82,7 +139,7 @@ class TicketUpdate(RequestModel):
     _tags = field_validator("tags")(_unique)
 
 
-class ResponseCreate(RequestModel):
+class ResponseCreate(TicketRequest):
     content: Content
     is_internal: bool = False
     status_change: TicketStatus | None = Field(
@@ -91,15 +148,15 @@ class ResponseCreate(RequestModel):
     )
 
 
-class AssignRequest(RequestModel):
+class AssignRequest(TicketRequest):
     agent_id: int | None = Field(description="The agent to assign, or null to unassign.")
 
 
-class StatusRequest(RequestModel):
+class StatusRequest(TicketRequest):
     status: TicketStatus
 
 
-class BulkChanges(RequestModel):
+class BulkChanges(TicketRequest):
     status: TicketStatus | None = None
     priority: TicketPriority | None = None
     assignee_id: int | None = Field(default=None, description="null unassigns (when given).")
@@ -107,7 +164,7 @@ class BulkChanges(RequestModel):
     remove_tags: Tags = Field(default_factory=list)
 
 
-class BulkUpdateRequest(RequestModel):
+class BulkUpdateRequest(TicketRequest):
     refs: Annotated[list[Ref | int], Field(min_length=1, max_length=500)]
     changes: BulkChanges
 
@@ -123,11 +180,11 @@ class TicketSort(StrEnum):
     STATUS_DESC = "-status"
 
 
-class TicketFilters(RequestModel):
+class TicketFilters(TicketRequest):
     status: list[TicketStatus] | None = None
     priority: list[TicketPriority] | None = None
     assignee: str | None = Field(
-        default=None, pattern=r"^(me|none|\d{1,18})$", description="`me`, `none` or an agent id."
+        default=None, pattern=r"^(me|none|[0-9]{1,9})$", description="`me`, `none` or an agent id."
     )
     category: Category | None = None
     tag: Tag | None = None
@@ -137,6 +194,9 @@ class TicketFilters(RequestModel):
     created_to: datetime | date | None = Field(
         default=None, description="Inclusive; a date means the whole day (UTC)."
     )
+
+    _days = field_validator("created_from", "created_to", mode="before")(_day_or_moment)
+    _utc = field_validator("created_from", "created_to")(_as_utc)
 
 
 class TicketListQuery(TicketFilters):

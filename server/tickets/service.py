@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from server.accounts.models import Agent, Organization
@@ -40,7 +41,8 @@ from server.tickets.schemas import (
     TicketUpdate,
 )
 
-REF_PATTERN = re.compile(r"^([A-Za-z][A-Za-z0-9]{0,11})-(\d{1,9})$")
+# ASCII digits only: `\d` also matches digits like "²" that int() refuses.
+REF_PATTERN = re.compile(r"^([A-Za-z][A-Za-z0-9]{0,11})-([0-9]{1,9})$")
 MAX_ID = 2**31 - 1
 
 
@@ -88,7 +90,7 @@ async def _organization(
 def _ref_filter(ref: str | int, prefix: str) -> dict[str, int]:
     """Filter kwargs for a reference (`TKT-00042`) or a numeric id; NotFound if neither."""
     text = str(ref).strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         ticket_id = int(text)
         if 0 < ticket_id <= MAX_ID:
             return {"id": ticket_id}
@@ -137,6 +139,42 @@ async def _lock(
     if ticket is None:
         raise NotFound(f"Ticket {str(ref).strip()!r} not found.")
     return ticket
+
+
+async def _lock_many(
+    principal: Principal, refs: list[str], prefix: str, conn: BaseDBAsyncClient
+) -> list[Ticket]:
+    """The organisation's tickets for `refs`, row-locked in id order; NotFound names every miss.
+
+    One query, locking in a fixed order, so two bulk updates naming the same tickets in
+    different orders queue instead of deadlocking.
+    """
+    wanted: dict[str, dict[str, int]] = {}
+    missing: list[str] = []
+    for ref in refs:
+        try:
+            wanted[ref] = _ref_filter(ref, prefix)
+        except NotFound:
+            missing.append(ref)
+    ids = [f["id"] for f in wanted.values() if "id" in f]
+    numbers = [f["number"] for f in wanted.values() if "number" in f]
+    tickets: list[Ticket] = []
+    if wanted:
+        tickets = list(
+            await Ticket.filter(organization_id=principal.organization_id)
+            .filter(Q(id__in=ids) | Q(number__in=numbers))
+            .using_db(conn)
+            .order_by("id")
+            .select_for_update()
+        )
+    found = {"id": {t.id for t in tickets}, "number": {t.number for t in tickets}}
+    missing += [
+        ref for ref, f in wanted.items() if any(value not in found[key] for key, value in f.items())
+    ]
+    if missing:
+        listed = ", ".join(r for r in refs if r in missing)
+        raise NotFound(f"Tickets not found: {listed}.", fields={"refs": listed})
+    return tickets
 
 
 async def get_ticket(*, principal: Principal, ref: str | int) -> LoadedTicket:
@@ -197,8 +235,13 @@ def _change(before: Any, after: Any) -> dict[str, Any]:
 
 
 async def _assignable_agent(principal: Principal, agent_id: int, field: str) -> Agent:
-    agent = await Agent.get_or_none(
-        id=agent_id, organization_id=principal.organization_id, is_active=True
+    # An id past the integer column's range cannot exist (and would make the database raise).
+    agent = (
+        await Agent.get_or_none(
+            id=agent_id, organization_id=principal.organization_id, is_active=True
+        )
+        if 0 < agent_id <= MAX_ID
+        else None
     )
     if agent is None:
         raise ValidationFailed(
@@ -206,6 +249,14 @@ async def _assignable_agent(principal: Principal, agent_id: int, field: str) -> 
             fields={field: "No active agent with this id in your organisation."},
         )
     return agent
+
+
+def _default_priority(settings: dict[str, Any]) -> TicketPriority:
+    """The organisation's `defaultPriority`, MEDIUM when unset or not a priority."""
+    try:
+        return TicketPriority(settings.get("defaultPriority") or TicketPriority.MEDIUM)
+    except ValueError:
+        return TicketPriority.MEDIUM
 
 
 def _check_category(org: Organization, category: str | None) -> None:
@@ -366,7 +417,7 @@ async def create_ticket(
     """Create a ticket for a requester (contact found or created by email)."""
     org = await _organization(principal)
     settings = org.settings or {}
-    priority = data.priority or TicketPriority(settings.get("defaultPriority", "MEDIUM"))
+    priority = data.priority or _default_priority(settings)
     _check_category(org, data.category)
     assignee = (
         await _assignable_agent(principal, data.assignee_id, "assigneeId")
@@ -402,6 +453,8 @@ async def create_ticket(
             requester_email=contact.email,
             first_response_due_at=first_due,
             resolution_due_at=resolution_due,
+            # The SLA clocks start at the creation time (priority changes recompute from it).
+            created_at=started,
             using_db=conn,
         )
         reference = format_reference(prefix, number)
@@ -570,22 +623,9 @@ async def bulk_update(
         agent = await _assignable_agent(principal, changes.assignee_id, "changes.assigneeId")
     unique_refs = list(dict.fromkeys(str(r).strip().upper() for r in refs))
     async with in_transaction() as conn:
-        tickets: list[Ticket] = []
-        missing: list[str] = []
-        for ref in unique_refs:
-            try:
-                tickets.append(await _lock(principal, ref, org.ticket_prefix, conn))
-            except NotFound:
-                missing.append(ref)
-        if missing:
-            raise NotFound(
-                f"Tickets not found: {', '.join(missing)}.", fields={"refs": ", ".join(missing)}
-            )
-        seen: set[int] = set()
+        # One row per ticket, even when named twice (by id and by reference).
+        tickets = await _lock_many(principal, unique_refs, org.ticket_prefix, conn)
         for ticket in tickets:
-            if ticket.id in seen:  # the same ticket named by id and by reference
-                continue
-            seen.add(ticket.id)
             try:
                 if changes.status is not None:
                     await _apply_status(conn, ticket, principal, changes.status)
@@ -602,7 +642,7 @@ async def bulk_update(
             )
             await ticket.save(using_db=conn)
         reloaded = (
-            await Ticket.filter(id__in=list(seen))
+            await Ticket.filter(id__in=[t.id for t in tickets])
             .using_db(conn)
             .select_related("assignee")
             .order_by("number")

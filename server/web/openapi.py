@@ -58,8 +58,12 @@ def _rename_refs(node: Any, names: dict[str, str]) -> Any:
     return node
 
 
-def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
-    schema = model.model_json_schema(by_alias=True, mode="validation", ref_template=REF_TEMPLATE)
+def _query_parameters(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """One parameter per property of a query model's component schema.
+
+    The properties keep their `$ref`s (enums such as `TicketSort`), which point into the
+    same components as the bodies, so the query model goes through the one schema run too.
+    """
     props: dict[str, Any] = schema.get("properties", {})
     required = set(schema.get("required", []))
     params = []
@@ -89,13 +93,14 @@ def _path_parameters(path: str) -> tuple[str, list[dict[str, Any]]]:
 
 def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
     """An OpenAPI 3.1 document for `endpoints` (JSON Schema 2020-12 from pydantic)."""
-    models: list[tuple[type[BaseModel], str]] = [(ErrorResponse, "serialization")]
+    models: dict[tuple[type[BaseModel], str], None] = {(ErrorResponse, "serialization"): None}
     for ep in endpoints:
-        if ep.body:
-            models.append((ep.body, "validation"))
+        for model, mode in ((ep.body, "validation"), (ep.query, "validation")):
+            if model:
+                models[(model, mode)] = None
         if ep.response:
-            models.append((ep.response, "serialization"))
-    keys, definitions = models_json_schema(models, by_alias=True, ref_template=REF_TEMPLATE)
+            models[(ep.response, "serialization")] = None
+    keys, definitions = models_json_schema(list(models), by_alias=True, ref_template=REF_TEMPLATE)
     raw_defs: dict[str, Any] = definitions.get("$defs", {})
     names = {name: _component_name(name) for name in raw_defs}
     components = {names[n]: _rename_refs(s, names) for n, s in raw_defs.items()}
@@ -103,12 +108,15 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
     def ref(model: type[BaseModel], mode: str) -> dict[str, Any]:
         return _rename_refs(keys[(model, mode)], names)
 
+    def component_of(reference: dict[str, Any]) -> dict[str, Any]:
+        return components[reference["$ref"].rsplit("/", 1)[1]]
+
     error_ref = ref(ErrorResponse, "serialization")
     paths: dict[str, dict[str, Any]] = {}
     for ep in endpoints:
         path, params = _path_parameters(ep.path)
         if ep.query:
-            params += _query_parameters(ep.query)
+            params += _query_parameters(component_of(ref(ep.query, "validation")))
         op: dict[str, Any] = {
             "operationId": ep.handler.__name__,
             "summary": ep.summary,

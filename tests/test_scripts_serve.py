@@ -1,0 +1,113 @@
+"""Smoke test of `./scripts/serve`: from an empty directory to a signed-in API call.
+
+The script uses the repository's .venv; by the time tests run, scripts/test has installed it
+and left the stamp that lets serve skip reinstalling (and a reinstall would only rewrite the
+same editable install).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STARTUP_SECONDS = 90  # generous: CI shares two cores with a database and the suite
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Served:
+    def __init__(self, workdir: Path, port: int) -> None:
+        self.workdir = workdir
+        self.base = f"http://127.0.0.1:{port}"
+        self.log = workdir / "serve.log"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
+        env |= {"PARLEY_PORT": str(port)}
+        with self.log.open("wb") as log:
+            # A session of its own, so the whole group (bash, then parley) can be stopped.
+            self.process = subprocess.Popen(
+                [str(ROOT / "scripts" / "serve")],
+                cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_ready(self) -> httpx.Response:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"serve exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                response = httpx.get(f"{self.base}/readyz", timeout=2)
+                if response.status_code == 200:
+                    return response
+            except httpx.TransportError:
+                pass
+            time.sleep(0.25)
+        pytest.fail(f"/readyz did not answer 200 within {STARTUP_SECONDS}s:\n{self.output()}")
+
+    def stop(self) -> int:
+        """SIGTERM to the group, as Ctrl-C would; the server must exit by itself, cleanly."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            raise
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    server = Served(tmp_path, free_port())
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_serve_starts_a_working_server_in_the_current_directory(served: Served) -> None:
+    ready = served.wait_ready()
+    assert ready.json()["checks"]["database"] == "ok"
+
+    login = httpx.post(
+        f"{served.base}/api/auth/login",
+        json={"email": "admin@demo.example.com", "password": "parley-demo"},
+        timeout=10,
+    )
+    assert login.status_code == 200, login.text
+    me = httpx.get(
+        f"{served.base}/api/me",
+        headers={"Authorization": f"Bearer {login.json()['token']}"},
+        timeout=10,
+    )
+    assert me.status_code == 200, me.text
+    assert me.json()["organization"]["slug"] == "demo"
+
+    # The data lives where serve was run, not in the repository.
+    assert (served.workdir / "parley.db").is_file()
+    assert (served.workdir / ".parley" / "secret_key").is_file()
+
+    output = served.output()
+    assert "demo login: org demo, email admin@demo.example.com, password parley-demo" in output
+    for path in ("/api", "/openapi.json", "/healthz"):
+        assert f"{served.base}{path}" in output
+
+    # uvicorn finishes its shutdown, then re-raises the signal so the exit status tells why.
+    assert served.stop() in (0, -signal.SIGTERM), served.output()
+    assert "Application shutdown complete" in served.output()

@@ -1,0 +1,271 @@
+"""Reading JSON bodies and query strings into schemas, and every way that can go wrong."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Annotated, Any
+
+import pytest
+from pydantic import BaseModel, Field, ValidationError
+from starlette.requests import Request
+
+from server.errors import (
+    BadRequest,
+    ErrorCode,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from server.web.bodies import parse_model, parse_query, read_json, validation_fields
+from server.web.schema import RequestModel
+
+LIMIT = 1024
+
+
+class Receiver:
+    """An ASGI `receive` that hands out body chunks and counts how many were asked for."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self.chunks = iter(chunks)
+        self.calls = 0
+
+    async def __call__(self) -> dict[str, Any]:
+        self.calls += 1
+        chunk = next(self.chunks, None)
+        if chunk is None:
+            return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": chunk, "more_body": True}
+
+
+def request(
+    chunks: Iterable[bytes] = (),
+    *,
+    headers: dict[str, str] | None = None,
+    query: str = "",
+    content_type: str | None = "application/json",
+) -> tuple[Request, Receiver]:
+    all_headers = dict(headers or {})
+    if content_type is not None:
+        all_headers.setdefault("content-type", content_type)
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "query_string": query.encode(),
+        "headers": [(k.lower().encode(), v.encode()) for k, v in all_headers.items()],
+    }
+    receiver = Receiver(chunks)
+    return Request(scope, receiver), receiver
+
+
+async def read(body: bytes, **kwargs: Any) -> Any:
+    req, _ = request([body], **kwargs)
+    return await read_json(req, limit=LIMIT)
+
+
+# --- read_json -----------------------------------------------------------------------------
+
+
+async def test_reads_json_in_chunks() -> None:
+    req, _ = request([b'{"a": [1, ', b'2], "b": "\xc3\xa9"}'])
+    assert await read_json(req, limit=LIMIT) == {"a": [1, 2], "b": "é"}
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "application/json; charset=utf-8",
+        "Application/JSON",
+        None,
+        "application/merge-patch+json",
+    ],
+)
+async def test_json_media_types_and_none_are_accepted(content_type: str | None) -> None:
+    assert await read(b"{}", content_type=content_type) == {}
+
+
+@pytest.mark.parametrize(
+    "body", [b"", b"   ", b"{", b"{'a': 1}", b"[1,]", b"\xff\xfe", b"NaN", b'{"a": Infinity}']
+)
+async def test_malformed_json_is_invalid_json(body: bytes) -> None:
+    with pytest.raises(BadRequest) as caught:
+        await read(body)
+    assert caught.value.code is ErrorCode.INVALID_JSON
+    assert caught.value.status == 400
+
+
+async def test_deeply_nested_json_is_invalid_json_not_a_crash() -> None:
+    with pytest.raises(BadRequest) as caught:
+        await read_json(request([b"[" * 50_000])[0], limit=100_000)
+    assert caught.value.code is ErrorCode.INVALID_JSON
+
+
+async def test_nesting_within_the_recursion_limit_is_read() -> None:
+    body = b"[" * 200 + b"]" * 200
+    assert await read_json(request([body])[0], limit=LIMIT) == json.loads(body)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"],
+)
+async def test_other_media_types_are_refused_before_reading(content_type: str) -> None:
+    req, receiver = request([b"{}"], content_type=content_type)
+    with pytest.raises(UnsupportedMediaType) as caught:
+        await read_json(req, limit=LIMIT)
+    assert caught.value.status == 415
+    assert receiver.calls == 0
+
+
+async def test_declared_length_over_the_limit_is_refused_before_reading() -> None:
+    req, receiver = request([b"{}"], headers={"content-length": str(LIMIT + 1)})
+    with pytest.raises(PayloadTooLarge) as caught:
+        await read_json(req, limit=LIMIT)
+    assert caught.value.status == 413
+    assert receiver.calls == 0
+
+
+async def test_body_of_exactly_the_limit_is_read() -> None:
+    body = b'"' + b"x" * (LIMIT - 2) + b'"'
+    assert len(body) == LIMIT
+    assert await read(body, headers={"content-length": str(LIMIT)}) == "x" * (LIMIT - 2)
+
+
+async def test_chunked_body_over_the_limit_stops_being_read() -> None:
+    endless = (b"x" * 100 for _ in range(10_000))
+    req, receiver = request(endless)
+    with pytest.raises(PayloadTooLarge):
+        await read_json(req, limit=LIMIT)
+    # Reading stopped as soon as the limit was passed, not at the end of the stream.
+    assert receiver.calls == LIMIT // 100 + 1
+
+
+async def test_lying_content_length_does_not_get_past_the_limit() -> None:
+    req, _ = request([b"x" * 600, b"x" * 600], headers={"content-length": "10"})
+    with pytest.raises(PayloadTooLarge):
+        await read_json(req, limit=LIMIT)
+
+
+@pytest.mark.parametrize("length", ["ten", "1e3", ""])
+async def test_unparseable_content_length_is_a_bad_request(length: str) -> None:
+    with pytest.raises(BadRequest) as caught:
+        await read(b"{}", headers={"content-length": length})
+    assert caught.value.code is ErrorCode.BAD_REQUEST
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'{"subject": "a\\u0000b"}', "subject"),
+        (b'{"tags": ["ok", "n\\u0000"]}', "tags.1"),
+        (b'{"customFields": {"k": "\\ud800"}}', "customFields.k"),
+        (b'{"customFields": {"\\udfff": 1}}', "customFields.\\udfff"),
+        (b'{"customFields": {"big": 1e999}}', "customFields.big"),
+        (b'"\\u0000"', "body"),
+    ],
+)
+async def test_values_no_database_can_store_are_refused_by_name(body: bytes, field: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        await read(body)
+    assert list(caught.value.fields) == [field]
+    # The error itself can always be sent back as UTF-8 JSON.
+    json.dumps(caught.value.to_dict(), ensure_ascii=False).encode("utf-8")
+
+
+async def test_paired_surrogates_and_other_unicode_are_fine() -> None:
+    assert await read(b'{"s": "\\ud83d\\ude00 \\u00e9 \\u200b"}') == {"s": "\U0001f600 é \u200b"}
+
+
+# --- parse_model ---------------------------------------------------------------------------
+
+
+class Item(RequestModel):
+    item_name: str
+    count: Annotated[int, Field(ge=0)] = 0
+
+
+class Order(RequestModel):
+    order_ref: str
+    items: list[Item] = []
+
+
+def test_parse_model_returns_the_model() -> None:
+    order = parse_model(Order, {"orderRef": " A1 ", "items": [{"itemName": "x", "count": 2}]})
+    assert order.order_ref == "A1"
+    assert order.items[0].count == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "fields"),
+    [
+        ({}, {"orderRef"}),
+        ({"orderRef": 5}, {"orderRef"}),
+        ({"orderRef": "a", "surprise": 1}, {"surprise"}),
+        ({"orderRef": "a", "items": [{"itemName": "x", "count": -1}]}, {"items.0.count"}),
+        ({"orderRef": "a", "items": "none"}, {"items"}),
+        ([], {"body"}),
+        ("text", {"body"}),
+    ],
+)
+def test_parse_model_names_wire_fields(data: Any, fields: set[str]) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        parse_model(Order, data)
+    assert set(caught.value.fields) == fields
+    assert caught.value.status == 422
+
+
+def test_unknown_fields_say_so() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        parse_model(Order, {"orderRef": "a", "extra": 1})
+    assert caught.value.fields == {"extra": "Unknown field."}
+
+
+def test_validation_fields_joins_each_error_location() -> None:
+    class Either(BaseModel):
+        value: int | bool
+
+    with pytest.raises(ValidationError) as caught:
+        Either.model_validate({"value": "nope"})
+    assert set(validation_fields(caught.value)) == {"value.int", "value.bool"}
+
+
+# --- parse_query ---------------------------------------------------------------------------
+
+
+class Search(RequestModel):
+    status: list[str] | None = None
+    page_size: Annotated[int, Field(ge=1, le=100)] = 25
+    exact: bool = False
+
+
+def query(text: str) -> Request:
+    return request(query=text)[0]
+
+
+def test_query_lists_accept_repeats_and_commas() -> None:
+    search = parse_query(Search, query("status=NEW,OPEN&status=CLOSED&status=&pageSize=5"))
+    assert search.status == ["NEW", "OPEN", "CLOSED"]
+    assert search.page_size == 5
+
+
+def test_query_defaults_apply() -> None:
+    assert parse_query(Search, query("")) == Search()
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("pageSize=0", "pageSize"),
+        ("pageSize=many", "pageSize"),
+        ("exact=perhaps", "exact"),
+        ("page_size=5", "page_size"),
+        ("token=abc", "token"),
+        ("status=%00", "status"),
+    ],
+)
+def test_query_errors_name_the_parameter(text: str, field: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        parse_query(Search, query(text))
+    assert field in caught.value.fields
