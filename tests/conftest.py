@@ -21,12 +21,19 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from starlette.applications import Starlette
 
+from server.accounts import secrets
 from server.app import create_app
 from server.migrate import upgrade
 from server.settings import Settings
 from tests.factories import Team, make_team
+
+# Cheap argon2 parameters for the suite: every test's team hashes passwords, and the default
+# cost (64 MiB, 3 passes) made hashing most of the run time. Still argon2id, still verified.
+secrets._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+secrets._DUMMY_HASH = secrets._hasher.hash("dummy-password")
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "").strip()

@@ -13,8 +13,9 @@ import time
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from redis.exceptions import RedisError
 
-from server.errors import RateLimited
+from server.errors import NotReady, RateLimited
 
 DEFAULT_KEY_PREFIX = "parley:limits"
 
@@ -46,7 +47,17 @@ class LoginThrottle:
         ]
 
     async def check(self, *, ip: str, account: str) -> None:
-        """Raise `RateLimited` (with the seconds to wait) if either budget is spent."""
+        """Raise `RateLimited` (with the seconds to wait) if either budget is spent.
+
+        If the counter store (Redis) does not answer, sign-in is refused with 503 rather than
+        let unthrottled password guessing through.
+        """
+        try:
+            await self._check(ip=ip, account=account)
+        except (RedisError, OSError) as exc:
+            raise _store_down(exc) from exc
+
+    async def _check(self, *, ip: str, account: str) -> None:
         limited = False
         wait = 0.0
         for item, key in self._keys(ip, account):
@@ -62,8 +73,11 @@ class LoginThrottle:
             )
 
     async def record_failure(self, *, ip: str, account: str) -> None:
-        for item, key in self._keys(ip, account):
-            await self._limiter.hit(item, "login", key)
+        try:
+            for item, key in self._keys(ip, account):
+                await self._limiter.hit(item, "login", key)
+        except (RedisError, OSError) as exc:
+            raise _store_down(exc) from exc
 
     async def reset(self) -> None:
         """Forget every counter (tests and `parley` admin tooling)."""
@@ -73,3 +87,10 @@ class LoginThrottle:
             self._limiter = MovingWindowRateLimiter(MemoryStorage())
         else:
             await self._limiter.storage.reset()
+
+
+def _store_down(exc: Exception) -> NotReady:
+    return NotReady(
+        f"Sign-in is unavailable for a moment: the rate-limit store does not answer "
+        f"({type(exc).__name__})."
+    )

@@ -34,38 +34,6 @@ MAX_CUSTOM_FIELDS = 50
 DATE_ONLY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
-def _reject_unstorable(value: Any) -> Any:
-    """Refuse text no database column can hold: NUL characters, unpaired surrogates.
-
-    PostgreSQL text and jsonb reject both, which would surface as a 500 at the insert. Checked
-    on the schemas (not only on HTTP bodies) so every caller of the services is covered. Walks
-    nested lists and dicts without recursion, so a deeply nested value cannot overflow.
-    """
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                raise ValueError("Text cannot contain NUL (\\u0000) characters.")
-            if not item.isascii():
-                try:
-                    item.encode("utf-8")
-                except UnicodeEncodeError:
-                    raise ValueError("Text cannot contain unpaired surrogates.") from None
-        elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list | tuple):
-            pending.extend(item)
-    return value
-
-
-class TicketRequest(RequestModel):
-    """A ticket request body or query: what `RequestModel` refuses, and unstorable text."""
-
-    _storable = field_validator("*", mode="before")(_reject_unstorable)
-
-
 def _check_custom_fields(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if value is None:
         return None
@@ -107,7 +75,7 @@ def _as_utc(value: datetime | date | None) -> datetime | date | None:
         raise ValueError("Date out of range.") from None
 
 
-class TicketCreate(TicketRequest):
+class TicketCreate(RequestModel):
     requester_name: PersonName = ""
     requester_email: EmailStr
     subject: Subject
@@ -124,7 +92,7 @@ class TicketCreate(TicketRequest):
     _tags = field_validator("tags")(_unique)
 
 
-class TicketUpdate(TicketRequest):
+class TicketUpdate(RequestModel):
     subject: Subject | None = None
     description: Description | None = None
     priority: TicketPriority | None = None
@@ -139,7 +107,7 @@ class TicketUpdate(TicketRequest):
     _tags = field_validator("tags")(_unique)
 
 
-class ResponseCreate(TicketRequest):
+class ResponseCreate(RequestModel):
     content: Content
     is_internal: bool = False
     status_change: TicketStatus | None = Field(
@@ -148,15 +116,15 @@ class ResponseCreate(TicketRequest):
     )
 
 
-class AssignRequest(TicketRequest):
+class AssignRequest(RequestModel):
     agent_id: int | None = Field(description="The agent to assign, or null to unassign.")
 
 
-class StatusRequest(TicketRequest):
+class StatusRequest(RequestModel):
     status: TicketStatus
 
 
-class BulkChanges(TicketRequest):
+class BulkChanges(RequestModel):
     status: TicketStatus | None = None
     priority: TicketPriority | None = None
     assignee_id: int | None = Field(default=None, description="null unassigns (when given).")
@@ -164,7 +132,7 @@ class BulkChanges(TicketRequest):
     remove_tags: Tags = Field(default_factory=list)
 
 
-class BulkUpdateRequest(TicketRequest):
+class BulkUpdateRequest(RequestModel):
     refs: Annotated[list[Ref | int], Field(min_length=1, max_length=500)]
     changes: BulkChanges
 
@@ -180,7 +148,7 @@ class TicketSort(StrEnum):
     STATUS_DESC = "-status"
 
 
-class TicketFilters(TicketRequest):
+class TicketFilters(RequestModel):
     status: list[TicketStatus] | None = None
     priority: list[TicketPriority] | None = None
     assignee: str | None = Field(

@@ -591,7 +591,8 @@ async def add_response(
                 "Replied to the requester.",
                 {"responseId": response.id},
             )
-            if ticket.first_response_at is None:
+            # Only a person's reply is a first response; an integration's (API key) is not.
+            if ticket.first_response_at is None and agent is not None:
                 ticket.first_response_at = response.created_at
         target = status_change
         if target is None and not is_internal and ticket.status == TicketStatus.NEW:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -16,6 +15,7 @@ from server.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from server.web.schema import unstorable_text
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -24,7 +24,7 @@ def validation_fields(exc: ValidationError) -> dict[str, str]:
     """pydantic errors as {"field.path": "message"}, using the wire (camelCase) names."""
     out: dict[str, str] = {}
     for err in exc.errors(include_url=False):
-        path = ".".join(str(part) for part in err["loc"]) or "body"
+        path = _printable(".".join(str(part) for part in err["loc"])) or "body"
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             message = "Unknown field."
@@ -68,59 +68,12 @@ async def read_json(request: Request, *, limit: int) -> Any:
         ) from None
     except RecursionError:
         raise BadRequest("The body is nested too deeply.", code=ErrorCode.INVALID_JSON) from None
-    _check_storable(data)
     return data
 
 
 def _refuse_constant(name: str) -> Any:
     # Python's json accepts NaN and Infinity; JSON does not, and neither does PostgreSQL.
     raise ValueError(f"{name} is not a JSON value")
-
-
-def _unstorable(text: str) -> str | None:
-    """Why `text` cannot be stored as text (NUL, unpaired surrogate), or None if it can."""
-    if "\x00" in text:
-        return "Must not contain NUL characters."
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            return "Must not contain unpaired surrogates."
-    return None
-
-
-def _check_storable(data: Any) -> None:
-    """Refuse strings no database column can hold, naming where they are (422).
-
-    PostgreSQL rejects NUL characters and unpaired surrogates in text and JSON, and a float
-    such as 1e999 parses as infinity; left in, they would surface as a 500 at the insert.
-    Walked iteratively so a deeply nested body cannot exhaust the stack.
-    """
-    pending: list[tuple[str, Any]] = [("", data)]
-    while pending:
-        path, value = pending.pop()
-        problem: str | None = None
-        if isinstance(value, str):
-            problem = _unstorable(value)
-        elif isinstance(value, float) and not math.isfinite(value):
-            problem = "Number out of range."
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                where = f"{path}.{key}" if path else key
-                key_problem = _unstorable(key)
-                if key_problem:
-                    raise ValidationFailed(
-                        "The request is not valid.", fields={_printable(where): key_problem}
-                    )
-                pending.append((where, item))
-        elif isinstance(value, list):
-            pending.extend(
-                (f"{path}.{i}" if path else str(i), item) for i, item in enumerate(value)
-            )
-        if problem:
-            raise ValidationFailed(
-                "The request is not valid.", fields={_printable(path) or "body": problem}
-            )
 
 
 def _printable(path: str) -> str:
@@ -158,10 +111,10 @@ def parse_query(model: type[M], request: Request) -> M:
             ]
         else:
             data[key] = params[key]
-    for key, value in params.multi_items():
-        problem = _unstorable(value)
+    for key in params:
+        problem = unstorable_text(key)
         if problem:
-            raise ValidationFailed("The request is not valid.", fields={key: problem})
+            raise ValidationFailed("The request is not valid.", fields={_printable(key): problem})
     unknown = sorted(set(params.keys()) - known)
     if unknown:
         raise ValidationFailed(

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from server.accounts.login_throttle import LoginThrottle
-from server.errors import RateLimited
+from server.errors import NotReady, RateLimited
 from tests.accounts.conftest import MakeThrottle
 from tests.conftest import TEST_REDIS_URL
 
@@ -137,3 +137,16 @@ async def test_redis_keys_carry_the_prefix() -> None:
         assert [key async for key in client.scan_iter(match=f"{prefix}*")] == []
     finally:
         await client.aclose()
+
+
+async def test_unreachable_store_refuses_sign_in_with_503() -> None:
+    # Nothing listens on port 1: the store is down, so neither counting nor checking works.
+    throttle = LoginThrottle(
+        per_ip="5/minute", per_account="5/minute", redis_url="redis://127.0.0.1:1/0"
+    )
+    with pytest.raises(NotReady) as checked:
+        await throttle.check(ip="10.0.0.1", account=email())
+    assert checked.value.status == 503
+    assert "rate-limit store" in checked.value.message
+    with pytest.raises(NotReady):
+        await throttle.record_failure(ip="10.0.0.1", account=email())
