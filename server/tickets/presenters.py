@@ -13,9 +13,9 @@ from server.tickets.schemas import (
 )
 
 
-def ticket_out(ticket: Ticket, *, prefix: str, tags: list[str]) -> TicketOut:
-    """`ticket` must have its assignee loaded (select_related) when it has one."""
-    assignee = ticket.assignee if ticket.assignee_id else None
+def ticket_out(
+    ticket: Ticket, *, prefix: str, tags: list[str], assignee_name: str | None
+) -> TicketOut:
     return TicketOut(
         id=ticket.id,
         number=ticket.number,
@@ -32,7 +32,7 @@ def ticket_out(ticket: Ticket, *, prefix: str, tags: list[str]) -> TicketOut:
         requester_name=ticket.requester_name,
         requester_email=ticket.requester_email,
         assignee_id=ticket.assignee_id,
-        assignee_name=assignee.name if assignee is not None else None,
+        assignee_name=assignee_name,
         assigned_at=ticket.assigned_at,
         first_response_due_at=ticket.first_response_due_at,
         resolution_due_at=ticket.resolution_due_at,
@@ -74,14 +74,11 @@ def activity_out(activity: TicketActivity) -> ActivityOut:
 
 
 def ticket_detail(
-    ticket: Ticket,
+    base: TicketOut,
     *,
-    prefix: str,
-    tags: list[str],
     responses: list[TicketResponse],
     activities: list[TicketActivity],
 ) -> TicketDetail:
-    base = ticket_out(ticket, prefix=prefix, tags=tags)
     return TicketDetail(
         **base.model_dump(),
         responses=[response_out(r) for r in responses],

@@ -17,9 +17,9 @@ from server.accounts.models import Organization
 from server.accounts.principal import Principal
 from server.errors import ValidationFailed
 from server.tickets import workflow
+from server.tickets.lookups import REF_PATTERN, LoadedTicket, load_tickets
 from server.tickets.models import Ticket, TicketPriority, TicketStatus, TicketTag
 from server.tickets.schemas import TicketFilters, TicketListQuery, TicketSort, TicketStats
-from server.tickets.service import REF_PATTERN, LoadedTicket, load_tickets
 
 PRIORITY_RANK = list(TicketPriority)
 STATUS_RANK = list(TicketStatus)
@@ -119,7 +119,6 @@ async def list_tickets(
     total = await qs.count()
     page = (
         await _sorted(qs, query.sort)
-        .select_related("assignee")
         .offset((query.page - 1) * query.page_size)
         .limit(query.page_size)
     )
@@ -205,7 +204,6 @@ async def _export_rows(principal: Principal, filters: TicketFilters) -> AsyncIte
         batch = list(
             await filtered(principal, filters)
             .filter(id__gt=last_id)
-            .select_related("assignee")
             .order_by("id")
             .limit(EXPORT_BATCH)
         )

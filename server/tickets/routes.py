@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 from starlette.responses import Response, StreamingResponse
 
-from server.tickets import queries, service
+from server.tickets import lookups, queries, service
 from server.tickets.presenters import response_out
 from server.tickets.schemas import (
     AssignRequest,
@@ -97,7 +97,7 @@ async def bulk_update(call: Call) -> BaseModel:
 )
 async def get_ticket(call: Call) -> BaseModel:
     """The ticket by reference (`TKT-00042`) or id, with responses and activity."""
-    detail = await service.get_ticket_detail(principal=call.agent, ref=call.path["ref"])
+    detail = await lookups.get_ticket_detail(principal=call.agent, ref=call.path["ref"])
     return TicketDetailEnvelope(ticket=detail)
 
 

@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 
 from server.accounts.models import Contact, Organization
 from server.tickets import service
+from server.tickets.changes import AuditTrail
 from server.tickets.models import ActivityType, Ticket
 from server.tickets.numbering import format_reference, next_ticket_number
 from tests.conftest import BACKEND
@@ -68,14 +69,15 @@ async def test_a_failed_create_gives_its_number_back(
     """The counter bump, the contact and the ticket roll back together."""
     await make_ticket(team.agent_principal)
     before = await snapshot(team.org.id)
-    real_record = service._record
+    real_save = AuditTrail.save
 
-    async def failing_record(conn: Any, ticket: Ticket, principal: Any, kind: Any, *a: Any) -> None:
-        if kind is ActivityType.CREATED:
+    async def failing_save(trail: AuditTrail, conn: Any) -> None:
+        # Fails as the last write of the create, after the ticket and its tags are inserted.
+        if any(row.type is ActivityType.CREATED for row in trail.rows):
             raise RuntimeError("disk full")
-        await real_record(conn, ticket, principal, kind, *a)
+        await real_save(trail, conn)
 
-    monkeypatch.setattr(service, "_record", failing_record)
+    monkeypatch.setattr(AuditTrail, "save", failing_save)
     with pytest.raises(RuntimeError, match="disk full"):
         await make_ticket(team.agent_principal, requester_email="new.person@example.com")
     monkeypatch.undo()

@@ -10,7 +10,7 @@ import pytest
 from server.accounts.models import Role
 from server.accounts.principal import Principal
 from server.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
-from server.tickets import service
+from server.tickets import lookups, service
 from server.tickets.models import (
     ActivityType,
     AuthorType,
@@ -69,13 +69,13 @@ async def test_odd_references_are_not_found(team: Team, ref: str) -> None:
     """`"²".isdigit()` is true but `int("²")` fails: that used to be a 500."""
     await make_ticket(team.agent_principal)
     with pytest.raises(NotFound):
-        await service.get_ticket(principal=team.agent_principal, ref=ref)
+        await lookups.get_ticket(principal=team.agent_principal, ref=ref)
 
 
 async def test_references_and_ids_both_resolve(team: Team) -> None:
     loaded = await make_ticket(team.agent_principal)
     for ref in (loaded.ticket.id, str(loaded.ticket.id), " TKT-00001 ", "tkt-1"):
-        assert (await service.get_ticket(principal=team.agent_principal, ref=ref)).ticket.id == (
+        assert (await lookups.get_ticket(principal=team.agent_principal, ref=ref)).ticket.id == (
             loaded.ticket.id
         )
 
@@ -130,7 +130,7 @@ async def test_agents_cannot_delete(team: Team) -> None:
     deleted = await service.delete_ticket(principal=team.admin_principal, ref=loaded.reference)
     assert deleted.reference == "TKT-00001"
     with pytest.raises(NotFound):
-        await service.get_ticket(principal=team.admin_principal, ref=loaded.reference)
+        await lookups.get_ticket(principal=team.admin_principal, ref=loaded.reference)
 
 
 async def test_bulk_update_needs_a_change(team: Team) -> None:
@@ -162,7 +162,7 @@ async def test_concurrent_bulk_updates_in_opposite_orders_do_not_deadlock(team: 
     assert [r for r in results if isinstance(r, BaseException)] == []
     everyone = sorted(f"round-{i}" for i in range(rounds))
     for ref in refs:
-        loaded = await service.get_ticket(principal=team.agent_principal, ref=ref)
+        loaded = await lookups.get_ticket(principal=team.agent_principal, ref=ref)
         assert loaded.tags == everyone
         added = await TicketActivity.filter(
             ticket_id=loaded.ticket.id, type=ActivityType.TAG_ADDED
@@ -181,7 +181,7 @@ async def test_concurrent_replies_open_the_ticket_once(team: Team) -> None:
             for i in range(15)
         )
     )
-    ticket = (await service.get_ticket(principal=team.agent_principal, ref=loaded.reference)).ticket
+    ticket = (await lookups.get_ticket(principal=team.agent_principal, ref=loaded.reference)).ticket
     assert ticket.status is TicketStatus.OPEN
     first = min(replies, key=lambda pair: pair[0].id)[0]
     assert ticket.first_response_at == first.created_at
@@ -207,5 +207,5 @@ async def test_concurrent_status_changes_record_every_real_change(team: Team) ->
     chain = [(a.changes["status"]["from"], a.changes["status"]["to"]) for a in activities]
     assert chain[0][0] == "NEW"
     assert all(prev[1] == nxt[0] for prev, nxt in itertools.pairwise(chain))
-    final = (await service.get_ticket(principal=team.agent_principal, ref=loaded.reference)).ticket
+    final = (await lookups.get_ticket(principal=team.agent_principal, ref=loaded.reference)).ticket
     assert final.status == chain[-1][1]
