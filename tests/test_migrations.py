@@ -59,23 +59,30 @@ async def postgres_pair() -> AsyncIterator[tuple[str, str]]:
 
 def tampered_copy(tmp_path: Path, *, sql: bool, state: bool) -> Path:
     """The migrations as they would be had `Organization.ticket_prefix` been added to the
-    model without a migration (`state`), or had the SQL of the first migration lost it (`sql`).
+    model without a migration (`state`: the newest recorded state lacks it), or had the SQL of
+    the first migration lost it (`sql`).
     """
     root = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS_ROOT, root)
     for dialect in DIALECTS:
-        first = sorted((root / dialect / "models").glob("0_*.py"))[0]
-        text = first.read_text()
+        folder = root / dialect / "models"
+        first = sorted(folder.glob("0_*.py"))[0]
+        # aerich diffs the models against the state recorded by the newest migration.
+        last = max(folder.glob("*_*.py"), key=lambda p: int(p.name.split("_", 1)[0]))
         if sql:
-            text, found = re.subn(r'\n\s*"ticket_prefix" VARCHAR\(12\) NOT NULL,', "", text)
+            text, found = re.subn(
+                r'\n\s*"ticket_prefix" VARCHAR\(12\) NOT NULL,', "", first.read_text()
+            )
             assert found == 1, f"{first}: the column to remove was not found"
+            first.write_text(text)
         if state:
-            models = decompress_dict(_module(first).MODELS_STATE)
+            text = last.read_text()
+            models = decompress_dict(_module(last).MODELS_STATE)
             org = models["models.Organization"]
             org["data_fields"] = [f for f in org["data_fields"] if f["name"] != "ticket_prefix"]
             text = text[: text.index("MODELS_STATE = (")]
             text += f"MODELS_STATE = (\n    {get_formatted_compressed_data(models)}\n)\n"
-        first.write_text(text)
+            last.write_text(text)
     return root
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.accounts.models import Agent, Role
+from server.accounts.models import Agent, Organization, Role
 from server.errors import Forbidden
 from server.tickets.models import AuthorType
 
@@ -18,6 +18,9 @@ class Principal:
     api_key_id: int | None = None
     # Hash of the access token behind this request, so logout revokes exactly it.
     token_digest: str | None = None
+    # The organisation row as read when authenticating (saves a query per request); None
+    # when the principal was built without it (the CLI, tests).
+    organization: Organization | None = None
 
     @property
     def is_admin(self) -> bool:

@@ -249,7 +249,9 @@ async def authenticate_token(token: str) -> Principal:
     digest = secrets.token_digest(token)
     current = now()
     if token.startswith(secrets.API_KEY_PREFIX):
-        key = await ApiKey.get_or_none(key_hash=digest, revoked_at=None)
+        key = await ApiKey.get_or_none(key_hash=digest, revoked_at=None).select_related(
+            "organization"
+        )
         if key is None:
             raise Unauthenticated("Invalid or revoked API key.")
         if key.last_used_at is None or current - key.last_used_at > LAST_USED_RESOLUTION:
@@ -259,8 +261,9 @@ async def authenticate_token(token: str) -> Principal:
             role=Role.ADMIN,
             name=f"API key {key.name}",
             api_key_id=key.id,
+            organization=key.organization,
         )
-    record = await AccessToken.get_or_none(token_hash=digest).select_related("agent")
+    record = await AccessToken.get_or_none(token_hash=digest).select_related("agent__organization")
     if record is None or record.revoked_at is not None:
         raise Unauthenticated("Invalid or revoked token.")
     if record.expires_at <= current:
@@ -276,6 +279,7 @@ async def authenticate_token(token: str) -> Principal:
         name=agent.name,
         agent=agent,
         token_digest=digest,
+        organization=agent.organization,
     )
 
 

@@ -44,6 +44,8 @@ class LoadedTicket:
 async def organization_of(
     principal: Principal, conn: BaseDBAsyncClient | None = None
 ) -> Organization:
+    if principal.organization is not None and conn is None:
+        return principal.organization  # read with the credentials, in this same request
     query = Organization.filter(id=principal.organization_id)
     org = await (query.using_db(conn) if conn else query).first()
     if org is None:  # the principal's organisation was deleted under it

@@ -9,6 +9,7 @@ from tortoise.indexes import Index
 from tortoise.models import Model
 
 from server.accounts.models import Agent, Contact, Organization
+from server.tickets.indexes import UpperTrigramIndex
 
 
 class TicketStatus(StrEnum):
@@ -102,6 +103,10 @@ class Ticket(Model):
             Index(fields=("organization_id", "updated_at")),
             Index(fields=("organization_id", "category")),
             Index(fields=("organization_id", "requester_email")),
+            # Lets the tag filter's semi-join run on two index-only scans.
+            Index(fields=("organization_id", "id")),
+            UpperTrigramIndex(field="subject", name="idx_ticket_subject_trgm"),
+            UpperTrigramIndex(field="description", name="idx_ticket_description_trgm"),
         )
 
 
@@ -122,7 +127,8 @@ class TicketTag(Model):
     class Meta:
         table = "ticket_tag"
         unique_together = (("ticket", "name"),)
-        indexes = (Index(fields=("organization_id", "name")),)
+        # ticket_id last: the tag filter reads ticket ids from the index alone.
+        indexes = (Index(fields=("organization_id", "name", "ticket_id")),)
 
 
 class TicketResponse(Model):

@@ -24,6 +24,7 @@ from server.tickets.schemas import TicketFilters, TicketListQuery, TicketSort, T
 PRIORITY_RANK = list(TicketPriority)
 STATUS_RANK = list(TicketStatus)
 EXPORT_BATCH = 500
+COUNT_LIMIT = 1000
 
 
 def _start(value: datetime | date) -> datetime:
@@ -105,24 +106,38 @@ def _sorted(qs: QuerySet[Ticket], sort: TicketSort) -> QuerySet[Ticket]:
 
 
 async def _prefix(principal: Principal) -> str:
+    if principal.organization is not None:
+        return principal.organization.ticket_prefix
     values = await Organization.filter(id=principal.organization_id).values_list(
         "ticket_prefix", flat=True
     )
     return values[0] if values else "TKT"
 
 
+async def count_up_to(qs: QuerySet[Ticket], limit: int | None = None) -> tuple[int, bool]:
+    """(matches, exact): counting stops past `limit`, where `exact` becomes False.
+
+    An exact COUNT has to visit every match; with 100,000 tickets a broad text search or tag
+    spent most of the request counting. Like search engines, the list says "at least 1,000";
+    exact per-status and per-priority numbers are on /api/tickets/stats.
+    """
+    limit = COUNT_LIMIT if limit is None else limit
+    ids = await qs.limit(limit + 1).values_list("id", flat=True)
+    return (limit, False) if len(ids) > limit else (len(ids), True)
+
+
 async def list_tickets(
     *, principal: Principal, query: TicketListQuery
-) -> tuple[list[LoadedTicket], int]:
-    """One page of tickets and the total matching the filters."""
+) -> tuple[list[LoadedTicket], int, bool]:
+    """One page of tickets, and how many match the filters (exact up to COUNT_LIMIT)."""
     qs = filtered(principal, query)
-    total = await qs.count()
+    total, exact = await count_up_to(qs)
     page = (
         await _sorted(qs, query.sort)
         .offset((query.page - 1) * query.page_size)
         .limit(query.page_size)
     )
-    return await load_tickets(list(page), prefix=await _prefix(principal)), total
+    return await load_tickets(list(page), prefix=await _prefix(principal)), total, exact
 
 
 async def ticket_stats(*, principal: Principal) -> TicketStats:

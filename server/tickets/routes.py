@@ -37,10 +37,11 @@ REF = "/api/tickets/{ref}"
 )  # fmt: skip
 async def list_tickets(call: Call) -> BaseModel:
     """Filter, sort and page the organisation's tickets."""
-    items, total = await queries.list_tickets(principal=call.agent, query=call.query)
+    items, total, exact = await queries.list_tickets(principal=call.agent, query=call.query)
     return Page[TicketOut](
         items=[t.out() for t in items],
         total=total,
+        total_exact=exact,
         page=call.query.page,
         page_size=call.query.page_size,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 
@@ -73,6 +73,11 @@ class Page(ResponseModel, Generic[T]):
     """The envelope every list endpoint answers with."""
 
     items: list[T]
-    total: int
+    total: int = Field(description="Matching items; a lower bound when `totalExact` is false.")
+    total_exact: bool = Field(
+        default=True,
+        description="False when counting stopped early (the ticket list stops "
+        "past 1,000 matches): `total` then means 'at least'.",
+    )
     page: int
     page_size: int

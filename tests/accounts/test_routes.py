@@ -345,7 +345,7 @@ async def test_list_agents_envelope_and_membership(
     response = await client.get("/api/agents", headers=team.agent_headers)
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"items", "total", "page", "pageSize"}
+    assert set(body) == {"items", "total", "totalExact", "page", "pageSize"}
     assert (body["total"], body["page"], body["pageSize"]) == (2, 1, 50)
     assert {a["id"] for a in body["items"]} == {team.admin.id, team.agent.id}
     assert all("passwordHash" not in a and "password_hash" not in a for a in body["items"])
@@ -515,7 +515,7 @@ async def test_api_key_is_shown_once_and_stored_hashed(
     assert listed.status_code == 200
     assert key not in listed.text
     body = listed.json()
-    assert set(body) == {"items", "total", "page", "pageSize"}
+    assert set(body) == {"items", "total", "totalExact", "page", "pageSize"}
     assert [item["id"] for item in body["items"]] == [meta["id"]]
 
 

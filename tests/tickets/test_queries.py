@@ -13,9 +13,9 @@ from server.accounts.models import Role
 from server.accounts.principal import Principal
 from server.errors import ValidationFailed
 from server.tickets import queries, service
+from server.tickets.lookups import LoadedTicket
 from server.tickets.models import TicketStatus
 from server.tickets.schemas import TicketListQuery
-from server.tickets.service import LoadedTicket
 from tests.factories import Team, make_ticket
 
 
@@ -89,7 +89,8 @@ async def _numbers(client: httpx.AsyncClient, board: Board, params: Any = None) 
 
 async def test_envelope_and_default_order(client: httpx.AsyncClient, board: Board) -> None:
     page = await _list(client, board.team.agent_headers)
-    assert set(page) == {"items", "total", "page", "pageSize"}
+    assert set(page) == {"items", "total", "totalExact", "page", "pageSize"}
+    assert page["totalExact"] is True
     assert (page["total"], page["page"], page["pageSize"]) == (5, 1, 25)
     assert [item["reference"] for item in page["items"]] == [board.ref(n) for n in (5, 4, 3, 2, 1)]
     second = page["items"][3]
@@ -332,3 +333,20 @@ async def test_stats_route_is_not_a_ticket_reference(client: httpx.AsyncClient, 
         "/api/tickets/stats", headers=team.agent_headers, json={"subject": "x"}
     )
     assert response.status_code == 404
+
+
+async def test_the_total_stops_counting_past_the_limit(
+    client: httpx.AsyncClient, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past COUNT_LIMIT matches the total is a lower bound, flagged inexact; paging goes on."""
+    monkeypatch.setattr(queries, "COUNT_LIMIT", 3)
+    for i in range(5):
+        await make_ticket(team.agent_principal, subject=f"Many {i}")
+    capped = await _list(client, team.agent_headers, {"pageSize": "2", "page": "3"})
+    assert (capped["total"], capped["totalExact"]) == (3, False)
+    assert [i["subject"] for i in capped["items"]] == ["Many 0"]  # the 5th, beyond the count
+    exact = await _list(client, team.agent_headers, {"q": "Many 4"})
+    assert (exact["total"], exact["totalExact"]) == (1, True)
+    monkeypatch.setattr(queries, "COUNT_LIMIT", 5)
+    at_limit = await _list(client, team.agent_headers, {})
+    assert (at_limit["total"], at_limit["totalExact"]) == (5, True)

@@ -49,6 +49,7 @@ def test_page_envelope() -> None:
     assert page.model_dump(by_alias=True) == {
         "items": [{"displayName": "a", "isShared": True}],
         "total": 9,
+        "totalExact": True,
         "page": 2,
         "pageSize": 1,
     }
