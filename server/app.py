@@ -12,7 +12,6 @@ import redis.asyncio as aioredis
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -28,6 +27,7 @@ from server.db import tortoise_config
 from server.errors import ErrorCode, NotReady, ParleyError, Unauthenticated, error_body
 from server.settings import Settings
 from server.tickets import routes as ticket_routes
+from server.web.cors import JsonErrorCORSMiddleware
 from server.web.endpoints import Api
 from server.web.openapi import build_openapi
 
@@ -152,7 +152,7 @@ def create_app(settings: Settings) -> Starlette:
     ]
     middleware = [
         Middleware(
-            CORSMiddleware,
+            JsonErrorCORSMiddleware,
             allow_origins=list(settings.allowed_origins),
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],

@@ -234,6 +234,28 @@ async def test_other_origins_get_no_cors_headers(
         "/api/me", headers={"Origin": origin, "Access-Control-Request-Method": "GET"}
     )
     assert "access-control-allow-origin" not in preflight.headers
+    assert preflight.status_code == 400
+    assert preflight.json() == {
+        "error": {"code": "bad_request", "message": "Disallowed CORS origin."}
+    }
+
+
+async def test_a_refused_preflight_names_every_failure_in_the_error_shape(
+    cors_client: httpx.AsyncClient,
+) -> None:
+    preflight = await cors_client.options(
+        "/api/me",
+        headers={
+            "Origin": ALLOWED,
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "x-secret",
+        },
+    )
+    assert preflight.status_code == 400
+    assert preflight.headers["content-type"] == "application/json"
+    assert preflight.json()["error"]["message"] == "Disallowed CORS method, headers."
+    # Starlette's decision and its CORS headers are kept; only the body changed.
+    assert preflight.headers["access-control-allow-origin"] == ALLOWED
 
 
 async def test_no_origins_configured_means_no_cors(client: httpx.AsyncClient, team: Team):
