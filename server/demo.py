@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tortoise.transactions import in_transaction
-
 from server.accounts import service as accounts
 from server.accounts.models import Agent, Organization, Role
 from server.accounts.principal import Principal
 from server.errors import Conflict
 from server.tickets import service as tickets
 from server.tickets.models import TicketPriority, TicketStatus
-from server.tickets.schemas import TicketCreate
+from server.tickets.schemas import TicketCreate, TicketSettings
 
 DEMO_SLUG = "demo"
 DEMO_ADMIN_EMAIL = "admin@demo.example.com"
@@ -70,10 +68,9 @@ async def _organization() -> tuple[Organization, bool]:
         except Conflict:  # another seeder won the race
             org = await Organization.get(slug=DEMO_SLUG)
     if not org.settings:
-        # accounts.service has no operation for organisation settings yet; this is the one
-        # direct write outside a service, confined to seeding.
-        async with in_transaction():
-            await Organization.filter(id=org.id).update(settings=DEMO_SETTINGS)
+        org = await tickets.configure_ticket_settings(
+            organization_id=org.id, settings=TicketSettings.model_validate(DEMO_SETTINGS)
+        )
     return org, created
 
 

@@ -11,7 +11,7 @@ from server.accounts import service as accounts
 from server.accounts.models import Agent, Organization, Role
 from server.accounts.principal import Principal
 from server.tickets import service as tickets
-from server.tickets.schemas import TicketCreate
+from server.tickets.schemas import TicketCreate, TicketSettings
 
 PASSWORD = "correct-horse-battery"
 
@@ -92,12 +92,8 @@ async def make_team() -> Team:
 
 
 async def configure_org(org: Organization, **settings: Any) -> Organization:
-    """Merge `settings` (wire names: `categories`, `defaultPriority`, `sla`) into the org's.
-
-    There is no organisation-settings service yet, so this writes the JSON column directly;
-    replace it with the service call once the admin settings issue lands.
-    """
-    await org.refresh_from_db()
-    org.settings = {**(org.settings or {}), **settings}
-    await org.save(update_fields=["settings", "updated_at"])
-    return org
+    """Merge ticket settings (wire names: `categories`, `defaultPriority`, `sla`) into the
+    org's, through the validating service."""
+    return await tickets.configure_ticket_settings(
+        organization_id=org.id, settings=TicketSettings.model_validate(settings)
+    )

@@ -258,3 +258,23 @@ class TicketStats(ResponseModel):
         description="Unassigned tickets that are not resolved/closed/cancelled."
     )
     created_today: int = Field(description="Created since midnight UTC.")
+
+
+SlaHours = Annotated[float, Field(gt=0, le=24 * 365)]
+
+
+class SlaPolicy(RequestModel):
+    """Hours to first response and to resolution per priority (missing ones use defaults)."""
+
+    first_response_hours: dict[TicketPriority, SlaHours] | None = None
+    resolution_hours: dict[TicketPriority, SlaHours] | None = None
+
+
+class TicketSettings(RequestModel):
+    """An organisation's ticket settings, stored in `Organization.settings`."""
+
+    categories: Annotated[list[Category], Field(max_length=100)] | None = None
+    default_priority: TicketPriority | None = None
+    sla: SlaPolicy | None = None
+
+    _categories = field_validator("categories")(_unique)

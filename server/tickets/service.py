@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 from server.accounts.models import Agent, Organization
 from server.accounts.principal import Principal
 from server.accounts.service import find_or_create_contact
-from server.errors import InvalidTransition, ValidationFailed
+from server.errors import InvalidTransition, NotFound, ValidationFailed
 from server.tickets import sla
 from server.tickets.changes import (
     AuditTrail,
@@ -45,7 +45,7 @@ from server.tickets.models import (
     TicketTag,
 )
 from server.tickets.numbering import format_reference, next_ticket_number
-from server.tickets.schemas import BulkChanges, TicketCreate, TicketUpdate
+from server.tickets.schemas import BulkChanges, TicketCreate, TicketSettings, TicketUpdate
 
 
 @dataclass(frozen=True)
@@ -350,6 +350,23 @@ async def delete_ticket(*, principal: Principal, ref: str | int) -> LoadedTicket
         loaded = await load_ticket(ticket, prefix=org.ticket_prefix, conn=conn)
         await ticket.delete(using_db=conn)
     return loaded
+
+
+async def configure_ticket_settings(
+    *, organization_id: int, settings: TicketSettings
+) -> Organization:
+    """Merge the given ticket settings (categories, default priority, SLA policy) into the
+    organisation's; keys not given are kept. Validated by `TicketSettings` first."""
+    changes = settings.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    async with in_transaction() as conn:
+        org = await (
+            Organization.filter(id=organization_id).using_db(conn).select_for_update().first()
+        )
+        if org is None:
+            raise NotFound("Organisation not found.")
+        org.settings = {**(org.settings or {}), **changes}
+        await org.save(using_db=conn, update_fields=["settings", "updated_at"])
+    return org
 
 
 def _camel(name: str) -> str:

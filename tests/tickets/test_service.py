@@ -6,6 +6,7 @@ import asyncio
 import itertools
 
 import pytest
+from pydantic import ValidationError
 
 from server.accounts.models import Role
 from server.accounts.principal import Principal
@@ -18,7 +19,7 @@ from server.tickets.models import (
     TicketResponse,
     TicketStatus,
 )
-from server.tickets.schemas import BulkChanges, TicketCreate, TicketUpdate
+from server.tickets.schemas import BulkChanges, TicketCreate, TicketSettings, TicketUpdate
 from tests.factories import Team, make_ticket
 from tests.tickets.helpers import requester_email, snapshot
 
@@ -209,3 +210,30 @@ async def test_concurrent_status_changes_record_every_real_change(team: Team) ->
     assert all(prev[1] == nxt[0] for prev, nxt in itertools.pairwise(chain))
     final = (await lookups.get_ticket(principal=team.agent_principal, ref=loaded.reference)).ticket
     assert final.status == chain[-1][1]
+
+
+async def test_ticket_settings_are_validated_and_merged(team: Team) -> None:
+    org = await service.configure_ticket_settings(
+        organization_id=team.org.id,
+        settings=TicketSettings.model_validate({"categories": ["a", "b", "a"]}),
+    )
+    org = await service.configure_ticket_settings(
+        organization_id=team.org.id,
+        settings=TicketSettings.model_validate(
+            {"defaultPriority": "HIGH", "sla": {"firstResponseHours": {"HIGH": 2}}}
+        ),
+    )
+    assert org.settings == {
+        "categories": ["a", "b"],
+        "defaultPriority": "HIGH",
+        "sla": {"firstResponseHours": {"HIGH": 2.0}},
+    }
+    for bad in (
+        {"defaultPriority": "SEVERE"},
+        {"sla": {"firstResponseHours": {"HIGH": "soon"}}},
+        {"sla": {"resolutionHours": {"LOW": -1}}},
+        {"categories": [""]},
+        {"colour": "red"},
+    ):
+        with pytest.raises(ValidationError):
+            TicketSettings.model_validate(bad)
