@@ -417,6 +417,8 @@ class ListCase:
     params: dict[str, str]
     where: str
     args: tuple[Any, ...] = ()
+    # The server runs text searches with sequential scans disabled (server/tickets/queries.py).
+    no_seqscan: bool = False
 
     @property
     def label(self) -> str:
@@ -462,6 +464,7 @@ def list_cases(*, word: str, tag: str) -> list[ListCase]:
             {"q": word},
             f"{org} AND ({contains.format('subject')} OR {contains.format('description')})",
             (f"%{word}%",),
+            no_seqscan=True,
         ),
         ListCase(
             "tag",
@@ -539,7 +542,9 @@ class Bench:
         count_sql, page_sql = case.count_sql(), case.page_sql()
 
         async def send(i: int) -> None:
-            async with self.pool.acquire() as conn:
+            async with self.pool.acquire() as conn, conn.transaction():
+                if case.no_seqscan:
+                    await conn.execute("SET LOCAL enable_seqscan = off")
                 await conn.fetchval(count_sql, self.org.id, *case.args)
                 await conn.fetch(page_sql, self.org.id, *case.args)
 

@@ -9,9 +9,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from pypika_tortoise.terms import ValueWrapper
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Case, Q, Subquery, When
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
 
 from server.accounts.models import Organization
 from server.accounts.principal import Principal
@@ -130,14 +132,39 @@ async def list_tickets(
     *, principal: Principal, query: TicketListQuery
 ) -> tuple[list[LoadedTicket], int, bool]:
     """One page of tickets, and how many match the filters (exact up to COUNT_LIMIT)."""
+    if query.q:
+        async with in_transaction() as conn:
+            await _prefer_trigram_indexes(conn)
+            return await _list_page(principal, query, conn)
+    return await _list_page(principal, query, None)
+
+
+async def _prefer_trigram_indexes(conn: BaseDBAsyncClient) -> None:
+    """Keep PostgreSQL off sequential scans for a text search, for this transaction only.
+
+    The planner prices `UPPER(description) LIKE '%word%'` as cheap per row, so for a common
+    word under a LIMIT it chose to scan the table and test each description (20 ms at
+    100,000 tickets) over the trigram indexes' bitmap (4.5 ms). Index scans of other kinds
+    (newest first, by status) stay allowed. SQLite has no such setting and needs none.
+    """
+    if conn.capabilities.dialect == "postgres":
+        await conn.execute_script("SET LOCAL enable_seqscan = off")
+
+
+async def _list_page(
+    principal: Principal, query: TicketListQuery, conn: BaseDBAsyncClient | None
+) -> tuple[list[LoadedTicket], int, bool]:
     qs = filtered(principal, query)
+    if conn is not None:
+        qs = qs.using_db(conn)
     total, exact = await count_up_to(qs)
     page = (
         await _sorted(qs, query.sort)
         .offset((query.page - 1) * query.page_size)
         .limit(query.page_size)
     )
-    return await load_tickets(list(page), prefix=await _prefix(principal)), total, exact
+    prefix = await _prefix(principal)
+    return await load_tickets(list(page), prefix=prefix, conn=conn), total, exact
 
 
 async def ticket_stats(*, principal: Principal) -> TicketStats:

@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
+from tortoise import connections
+from tortoise.transactions import in_transaction
 
 from server.accounts.models import Role
 from server.accounts.principal import Principal
@@ -16,6 +18,7 @@ from server.tickets import queries, service
 from server.tickets.lookups import LoadedTicket
 from server.tickets.models import TicketStatus
 from server.tickets.schemas import TicketListQuery
+from tests.conftest import BACKEND
 from tests.factories import Team, make_ticket
 
 
@@ -350,3 +353,16 @@ async def test_the_total_stops_counting_past_the_limit(
     monkeypatch.setattr(queries, "COUNT_LIMIT", 5)
     at_limit = await _list(client, team.agent_headers, {})
     assert (at_limit["total"], at_limit["totalExact"]) == (5, True)
+
+
+@pytest.mark.postgres
+async def test_text_search_keeps_postgres_off_sequential_scans_for_its_transaction_only(
+    app: Any,
+) -> None:
+    if BACKEND != "postgres":
+        pytest.skip("the session app runs on SQLite in this pass")
+    async with in_transaction() as conn:
+        await queries._prefer_trigram_indexes(conn)
+        _, inside = await conn.execute_query("SHOW enable_seqscan")
+    _, after = await connections.get("default").execute_query("SHOW enable_seqscan")
+    assert (inside[0]["enable_seqscan"], after[0]["enable_seqscan"]) == ("off", "on")
