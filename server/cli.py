@@ -185,7 +185,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         port=port,
         workers=workers,
         log_level=settings.log_level,
-        proxy_headers=False,
+        # Client addresses (login rate limits, ticket metadata) come from X-Forwarded-For
+        # only when the peer is a proxy named in PARLEY_TRUSTED_PROXIES.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
     )
     return 0
 

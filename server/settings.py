@@ -9,6 +9,7 @@ in PARLEY_DATA_DIR/secret_key (mode 0600), so every later start, and every worke
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import tempfile
@@ -41,6 +42,8 @@ class Settings:
     workers: int = 1
     max_body_bytes: int = 1_048_576
     token_ttl_hours: int = 24
+    # Addresses of reverse proxies whose X-Forwarded-For/-Proto are believed; empty: none.
+    trusted_proxies: tuple[str, ...] = ()
     login_rate_per_ip: str = "20/minute"
     login_rate_per_account: str = "5/minute;30/hour"
 
@@ -64,6 +67,7 @@ class Settings:
             "workers": _int(env, "WORKERS", 1, low=1, high=64),
             "max_body_bytes": _int(env, "MAX_BODY_BYTES", 1_048_576, low=1024, high=1 << 30),
             "token_ttl_hours": _int(env, "TOKEN_TTL_HOURS", 24, low=1, high=24 * 365),
+            "trusted_proxies": _proxies(_get(env, "TRUSTED_PROXIES", "")),
             "login_rate_per_ip": _rate(env, "LOGIN_RATE_PER_IP", "20/minute"),
             "login_rate_per_account": _rate(env, "LOGIN_RATE_PER_ACCOUNT", "5/minute;30/hour"),
         }
@@ -157,6 +161,21 @@ def _origins(raw: str) -> tuple[str, ...]:
             raise _fail("ALLOWED_ORIGINS", f"{item!r} is not an origin like https://example.com")
         origins.append(item.lower())
     return tuple(origins)
+
+
+def _proxies(raw: str) -> tuple[str, ...]:
+    """IP addresses or networks (`10.0.0.0/8`), comma-separated; `*` trusts any peer."""
+    proxies = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        if item != "*":
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise _fail(
+                    "TRUSTED_PROXIES", f"{item!r} is not an IP address or network"
+                ) from None
+        proxies.append(item)
+    return tuple(proxies)
 
 
 def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:

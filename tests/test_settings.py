@@ -114,6 +114,15 @@ def test_allowed_origins(tmp_path: Path) -> None:
         assert error_for(tmp_path, ALLOWED_ORIGINS=bad).startswith("PARLEY_ALLOWED_ORIGINS:")
 
 
+def test_trusted_proxies(tmp_path: Path) -> None:
+    assert load(tmp_path).trusted_proxies == ()
+    settings = load(tmp_path, TRUSTED_PROXIES="10.0.0.0/8, 127.0.0.1,::1,")
+    assert settings.trusted_proxies == ("10.0.0.0/8", "127.0.0.1", "::1")
+    assert load(tmp_path, TRUSTED_PROXIES="*").trusted_proxies == ("*",)
+    for bad in ("proxy.internal", "10.0.0.0/99", "1.2.3"):
+        assert error_for(tmp_path, TRUSTED_PROXIES=bad).startswith("PARLEY_TRUSTED_PROXIES:")
+
+
 @pytest.mark.parametrize("name", ["LOGIN_RATE_PER_IP", "LOGIN_RATE_PER_ACCOUNT"])
 def test_rates(tmp_path: Path, name: str) -> None:
     attribute = name.lower()
