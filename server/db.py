@@ -104,18 +104,25 @@ async def throwaway_databases(
         return
     if not postgres_url:
         raise ValueError("a PostgreSQL server URL is needed for throwaway databases")
-    names = [f"parley_throwaway_{uuid.uuid4().hex[:12]}" for _ in range(count)]
-    await pg_execute(postgres_url, *(f'CREATE DATABASE "{name}"' for name in names))
+    urls = [await create_pg_database(postgres_url, prefix="parley_throwaway") for _ in range(count)]
     try:
-        yield [_with_database_name(postgres_url, name) for name in names]
+        yield urls
     finally:
-        await pg_execute(
-            postgres_url, *(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names)
-        )
+        for url in urls:
+            await drop_pg_database(postgres_url, url)
 
 
-def _with_database_name(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
+async def create_pg_database(server_url: str, *, prefix: str) -> str:
+    """A new, empty database `<prefix>_<random>` on `server_url`'s server; returns its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    await pg_execute(server_url, f'CREATE DATABASE "{name}"')
+    return urlunsplit(urlsplit(server_url)._replace(path="/" + name))
+
+
+async def drop_pg_database(server_url: str, database_url: str) -> None:
+    """Drop `database_url`'s database (closing its sessions), connected through `server_url`."""
+    name = urlsplit(database_url).path.lstrip("/")
+    await pg_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def pg_connect(url: str) -> Any:

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
 from argon2 import PasswordHasher
 from starlette.applications import Starlette
 
+from server import db
 from server.accounts import secrets
 from server.app import create_app
 from server.migrate import upgrade
@@ -46,27 +45,11 @@ HOW_TO_ENABLE = {
 }
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
-
-
-async def _pg_execute(url: str, *statements: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1), timeout=5)
-    try:
-        for statement in statements:
-            await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
 def _check_services() -> list[str]:
     problems = []
     if TEST_DATABASE_URL:
         try:
-            asyncio.run(_pg_execute(TEST_DATABASE_URL, "SELECT 1"))
+            asyncio.run(db.pg_execute(TEST_DATABASE_URL, "SELECT 1"))
         except Exception as exc:
             problems.append(f"TEST_DATABASE_URL={TEST_DATABASE_URL} does not answer: {exc!r}")
     if TEST_REDIS_URL:
@@ -105,14 +88,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 async def create_pg_database(prefix: str = "parley_test") -> str:
     """A new, empty PostgreSQL database on TEST_DATABASE_URL's server; returns its URL."""
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    await _pg_execute(TEST_DATABASE_URL, f'CREATE DATABASE "{name}"')
-    return _with_database(TEST_DATABASE_URL, name)
+    return await db.create_pg_database(TEST_DATABASE_URL, prefix=prefix)
 
 
 async def drop_pg_database(url: str) -> None:
-    name = urlsplit(url).path.lstrip("/")
-    await _pg_execute(TEST_DATABASE_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await db.drop_pg_database(TEST_DATABASE_URL, url)
 
 
 @pytest.fixture(scope="session")

@@ -15,11 +15,10 @@ from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from server.accounts.models import Organization
 from server.accounts.principal import Principal
 from server.errors import ValidationFailed
 from server.tickets import workflow
-from server.tickets.lookups import REF_PATTERN, LoadedTicket, load_tickets
+from server.tickets.lookups import REF_PATTERN, LoadedTicket, load_tickets, organization_of
 from server.tickets.models import Ticket, TicketPriority, TicketStatus, TicketTag
 from server.tickets.schemas import TicketFilters, TicketListQuery, TicketSort, TicketStats
 
@@ -108,12 +107,7 @@ def _sorted(qs: QuerySet[Ticket], sort: TicketSort) -> QuerySet[Ticket]:
 
 
 async def _prefix(principal: Principal) -> str:
-    if principal.organization is not None:
-        return principal.organization.ticket_prefix
-    values = await Organization.filter(id=principal.organization_id).values_list(
-        "ticket_prefix", flat=True
-    )
-    return values[0] if values else "TKT"
+    return (await organization_of(principal)).ticket_prefix
 
 
 async def count_up_to(qs: QuerySet[Ticket], limit: int | None = None) -> tuple[int, bool]:
