@@ -23,7 +23,7 @@ from server.tickets.schemas import (
     TicketStats,
     TicketUpdate,
 )
-from server.web.endpoints import Access, Api, Call
+from server.web.endpoints import Api, Call
 from server.web.schema import Page
 
 api = Api()
@@ -113,7 +113,7 @@ async def update_ticket(call: Call) -> BaseModel:
 
 
 @api.endpoint(
-    "DELETE", REF, summary="Delete a ticket", tag=TAG, access=Access.ADMIN,
+    "DELETE", REF, summary="Delete a ticket", tag=TAG,
     status=204, errors=(403, 404),
 )  # fmt: skip
 async def delete_ticket(call: Call) -> None:

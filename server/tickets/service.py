@@ -342,11 +342,16 @@ async def bulk_update(
 
 
 async def delete_ticket(*, principal: Principal, ref: str | int) -> LoadedTicket:
-    """Delete a ticket and everything on it (admins only). Returns what was deleted."""
-    principal.require_admin()
+    """Delete a ticket and everything on it (admins only). Returns what was deleted.
+
+    The ticket is looked up before the role is checked: a ticket outside the caller's
+    organisation is 404 for everyone, exactly like every other ticket route, and only a
+    ticket the caller can already see answers 403 to a non-admin.
+    """
     org = await organization_of(principal)
     async with in_transaction() as conn:
         ticket = await lock_ticket(principal, ref, org.ticket_prefix, conn)
+        principal.require_admin()
         loaded = await load_ticket(ticket, prefix=org.ticket_prefix, conn=conn)
         await ticket.delete(using_db=conn)
     return loaded
