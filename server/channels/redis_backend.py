@@ -5,7 +5,7 @@ silently when Redis restarts and buffers without bound. This one:
 
 - `subscribe` returns only once Redis has confirmed the subscription;
 - one reader task owns the pub/sub connection and pushes events into a bounded
-  `EventBuffer` (drop-oldest, counted, reported: see `memory_backend.EventBuffer`), so a
+  `EventBuffer` (drop-oldest, counted, reported: see `buffer.EventBuffer`), so a
   slow consumer never stops Redis from being read;
 - a probe PINGs the pub/sub connection every `probe_interval` seconds and treats a missing
   PONG after `probe_timeout` as a dead connection (a half-open TCP connection raises no error);
@@ -37,7 +37,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from server.channels.memory_backend import DEFAULT_QUEUE_SIZE, EventBuffer, OverflowCallback
+from server.channels.buffer import DEFAULT_QUEUE_SIZE, EventBuffer, OverflowCallback
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,8 @@ import asyncio
 import pytest
 from broadcaster import Broadcast, Event
 
-from server.channels.memory_backend import EventBuffer, MemoryBackend
+from server.channels.buffer import EventBuffer
+from server.channels.memory_backend import MemoryBackend
 
 
 async def next_event(backend: MemoryBackend) -> Event:
