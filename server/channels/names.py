@@ -144,3 +144,18 @@ def epoch_key(channel: Channel | str) -> str:
 def offset_key(channel: Channel | str) -> str:
     """Redis counter holding the channel's latest offset (channel or its key)."""
     return f"{{{_channel(channel).key}}}:offset"
+
+
+def presence_key(channel: Channel | str) -> str:
+    """Redis hash of the channel's presence entries, by connection id (channel or its key)."""
+    return f"{{{_channel(channel).key}}}:presence"
+
+
+def presence_expiry_key(channel: Channel | str) -> str:
+    """Redis sorted set of the channel's connections by expiry time (channel or its key)."""
+    return f"{{{_channel(channel).key}}}:presence:expiry"
+
+
+def connection_channels_key(connection_id: str) -> str:
+    """Redis set of the channel keys one connection has joined (read by heartbeats)."""
+    return f"{KEY_PREFIX}:presence:connection:{connection_id}"

@@ -157,3 +157,12 @@ def test_from_key_rejects(key: str) -> None:
         names.from_key(key)
     with pytest.raises(ValueError, match="invalid channel"):
         names.history_key(key)
+
+
+def test_presence_keys_share_the_channel_hash_tag() -> None:
+    channel = names.ticket(7, 42)
+    assert names.presence_key(channel) == "{parley:org:7:ticket:42}:presence"
+    assert names.presence_expiry_key(channel.key) == "{parley:org:7:ticket:42}:presence:expiry"
+    assert names.connection_channels_key("p1:3") == "parley:presence:connection:p1:3"
+    with pytest.raises(ValueError):
+        names.presence_key("parley:org:7:nonsense")
