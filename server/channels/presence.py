@@ -183,7 +183,6 @@ class Presence(ABC):
 
     ttl: float
 
-    @abstractmethod
     async def join(
         self,
         channel_key: str,
@@ -193,8 +192,12 @@ class Presence(ABC):
         status: Status = "online",
     ) -> PresenceDiff:
         """Show a connection on a channel (again: replaces it, composing off); `offline` leaves."""
+        _check_channel(channel_key)
+        _check_join(connection_id, person, name, status)
+        if status == "offline":
+            return await self._leave(channel_key, connection_id)
+        return await self._join(channel_key, connection_id, _Conn(person, name, status, False))
 
-    @abstractmethod
     async def update(
         self,
         channel_key: str,
@@ -207,22 +210,59 @@ class Presence(ABC):
 
         `offline` leaves; an unknown (or expired) connection is ignored (empty diff).
         """
+        _check_channel(channel_key)
+        _check_update(connection_id, status, composing)
+        return await self._update(channel_key, connection_id, status, composing)
 
-    @abstractmethod
     async def leave(self, channel_key: str, connection_id: str) -> PresenceDiff:
         """Remove a connection from a channel (an unknown one is ignored)."""
+        _check_channel(channel_key)
+        _check_connection(connection_id)
+        return await self._leave(channel_key, connection_id)
 
-    @abstractmethod
     async def heartbeat(self, connection_ids: Iterable[str]) -> None:
         """Extend the expiry of these connections on every channel they are still alive in."""
+        ids = list(dict.fromkeys(connection_ids))
+        for connection_id in ids:
+            _check_connection(connection_id)
+        if ids:
+            await self._heartbeat(ids)
 
-    @abstractmethod
     async def snapshot(self, channel_key: str) -> list[events.PresenceEntry]:
         """The channel's rollup without expired connections, sorted by person."""
+        _check_channel(channel_key)
+        return await self._snapshot(channel_key)
 
-    @abstractmethod
     async def expire(self, channel_key: str) -> PresenceDiff:
         """Remove the channel's expired connections; the diff says who disappeared."""
+        _check_channel(channel_key)
+        return await self._expire(channel_key)
+
+    # Each backend implements these; arguments arrive validated (see the methods above).
+
+    @abstractmethod
+    async def _join(self, channel_key: str, connection_id: str, conn: _Conn) -> PresenceDiff: ...
+
+    @abstractmethod
+    async def _update(
+        self,
+        channel_key: str,
+        connection_id: str,
+        status: Status | None,
+        composing: bool | None,
+    ) -> PresenceDiff: ...
+
+    @abstractmethod
+    async def _leave(self, channel_key: str, connection_id: str) -> PresenceDiff: ...
+
+    @abstractmethod
+    async def _heartbeat(self, connection_ids: list[str]) -> None: ...
+
+    @abstractmethod
+    async def _snapshot(self, channel_key: str) -> list[events.PresenceEntry]: ...
+
+    @abstractmethod
+    async def _expire(self, channel_key: str) -> PresenceDiff: ...
 
 
 # --- memory ----------------------------------------------------------------------------------
@@ -300,38 +340,21 @@ class MemoryPresence(Presence):
         after = rollup({cid: conn for cid, (conn, _) in after_conns.items()})
         return diff_rollups(before, after)
 
-    async def join(
-        self,
-        channel_key: str,
-        connection_id: str,
-        person: str,
-        name: str,
-        status: Status = "online",
-    ) -> PresenceDiff:
-        """Show a connection on a channel; see `Presence.join`."""
-        _check_channel(channel_key)
-        _check_join(connection_id, person, name, status)
-        if status == "offline":
-            return await self.leave(channel_key, connection_id)
-
+    async def _join(self, channel_key: str, connection_id: str, conn: _Conn) -> PresenceDiff:
         def change(conns: dict[str, tuple[_Conn, float]], now: float) -> None:
-            conns[connection_id] = (_Conn(person, name, status, False), now + self.ttl)
+            conns[connection_id] = (conn, now + self.ttl)
 
         diff = self._mutate(channel_key, change)
         self._connection_set(connection_id, self._clock()).add(channel_key)
         return diff
 
-    async def update(
+    async def _update(
         self,
         channel_key: str,
         connection_id: str,
-        *,
-        status: Status | None = None,
-        composing: bool | None = None,
+        status: Status | None,
+        composing: bool | None,
     ) -> PresenceDiff:
-        """Change a connection's status/composing; see `Presence.update`."""
-        _check_channel(channel_key)
-        _check_update(connection_id, status, composing)
         gone = False
 
         def change(conns: dict[str, tuple[_Conn, float]], now: float) -> None:
@@ -360,11 +383,7 @@ class MemoryPresence(Presence):
         if entry is not None:
             entry[0].discard(channel_key)
 
-    async def leave(self, channel_key: str, connection_id: str) -> PresenceDiff:
-        """Remove a connection from a channel; see `Presence.leave`."""
-        _check_channel(channel_key)
-        _check_connection(connection_id)
-
+    async def _leave(self, channel_key: str, connection_id: str) -> PresenceDiff:
         def change(conns: dict[str, tuple[_Conn, float]], now: float) -> None:
             conns.pop(connection_id, None)
 
@@ -372,13 +391,9 @@ class MemoryPresence(Presence):
         self._forget(connection_id, channel_key)
         return diff
 
-    async def heartbeat(self, connection_ids: Iterable[str]) -> None:
-        """Extend these connections' expiry on every channel; see `Presence.heartbeat`."""
-        ids = list(connection_ids)
-        for connection_id in ids:
-            _check_connection(connection_id)
+    async def _heartbeat(self, connection_ids: list[str]) -> None:
         now = self._clock()
-        for connection_id in ids:
+        for connection_id in connection_ids:
             channels = self._connection_set(connection_id, now)
             for channel_key in list(channels):
                 state = self._live_channel(channel_key, now)
@@ -391,9 +406,7 @@ class MemoryPresence(Presence):
             if not channels:
                 del self._connection_channels[connection_id]
 
-    async def snapshot(self, channel_key: str) -> list[events.PresenceEntry]:
-        """The rollup of live connections; see `Presence.snapshot`."""
-        _check_channel(channel_key)
+    async def _snapshot(self, channel_key: str) -> list[events.PresenceEntry]:
         now = self._clock()
         state = self._live_channel(channel_key, now)
         if state is None:
@@ -401,9 +414,7 @@ class MemoryPresence(Presence):
         live = {cid: conn for cid, (conn, expiry) in state.connections.items() if expiry > now}
         return list(rollup(live).values())
 
-    async def expire(self, channel_key: str) -> PresenceDiff:
-        """Remove expired connections; see `Presence.expire`."""
-        _check_channel(channel_key)
+    async def _expire(self, channel_key: str) -> PresenceDiff:
         return self._mutate(channel_key, lambda conns, now: None)
 
 
@@ -543,33 +554,18 @@ class RedisPresence(Presence):
             await self.redis.srem(names.connection_channels_key(connection_id), channel_key)
         return diff_rollups(rollup(_conns(before_flat)), rollup(_conns(after_flat)))
 
-    async def join(
-        self,
-        channel_key: str,
-        connection_id: str,
-        person: str,
-        name: str,
-        status: Status = "online",
-    ) -> PresenceDiff:
-        """Show a connection on a channel; see `Presence.join`."""
-        _check_channel(channel_key)
-        _check_join(connection_id, person, name, status)
-        if status == "offline":
-            return await self.leave(channel_key, connection_id)
-        entry = _Conn(person, name, status, False).as_json()
-        return await self._mutate(channel_key, "join", connection_id, entry, channel_set="add")
+    async def _join(self, channel_key: str, connection_id: str, conn: _Conn) -> PresenceDiff:
+        return await self._mutate(
+            channel_key, "join", connection_id, conn.as_json(), channel_set="add"
+        )
 
-    async def update(
+    async def _update(
         self,
         channel_key: str,
         connection_id: str,
-        *,
-        status: Status | None = None,
-        composing: bool | None = None,
+        status: Status | None,
+        composing: bool | None,
     ) -> PresenceDiff:
-        """Change a connection's status/composing; see `Presence.update`."""
-        _check_channel(channel_key)
-        _check_update(connection_id, status, composing)
         return await self._mutate(
             channel_key,
             "update",
@@ -579,19 +575,11 @@ class RedisPresence(Presence):
             channel_set="remove if gone",
         )
 
-    async def leave(self, channel_key: str, connection_id: str) -> PresenceDiff:
-        """Remove a connection from a channel; see `Presence.leave`."""
-        _check_channel(channel_key)
-        _check_connection(connection_id)
+    async def _leave(self, channel_key: str, connection_id: str) -> PresenceDiff:
         return await self._mutate(channel_key, "leave", connection_id, channel_set="remove")
 
-    async def heartbeat(self, connection_ids: Iterable[str]) -> None:
-        """Extend these connections' expiry on every channel; see `Presence.heartbeat`."""
-        ids = list(dict.fromkeys(connection_ids))
-        for connection_id in ids:
-            _check_connection(connection_id)
-        if not ids:
-            return
+    async def _heartbeat(self, connection_ids: list[str]) -> None:
+        ids = connection_ids
         async with self.redis.pipeline(transaction=False) as pipe:
             for connection_id in ids:
                 pipe.smembers(names.connection_channels_key(connection_id))
@@ -623,15 +611,11 @@ class RedisPresence(Presence):
                     pipe.srem(set_key, channel_key)
                 await pipe.execute()
 
-    async def snapshot(self, channel_key: str) -> list[events.PresenceEntry]:
-        """The rollup of live connections; see `Presence.snapshot`."""
-        _check_channel(channel_key)
+    async def _snapshot(self, channel_key: str) -> list[events.PresenceEntry]:
         _, flat, live_ids = await self._snapshot_script(keys=_presence_keys(channel_key))
         live = {_text(cid) for cid in live_ids}
         conns = {cid: conn for cid, conn in _conns(flat).items() if cid in live}
         return list(rollup(conns).values())
 
-    async def expire(self, channel_key: str) -> PresenceDiff:
-        """Remove expired connections; see `Presence.expire`."""
-        _check_channel(channel_key)
+    async def _expire(self, channel_key: str) -> PresenceDiff:
         return await self._mutate(channel_key, "expire")
