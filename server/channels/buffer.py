@@ -59,3 +59,27 @@ class EventBuffer:
     def qsize(self) -> int:
         """How many events are waiting to be consumed."""
         return self._queue.qsize()
+
+
+class BufferedBackendState:
+    """The state both broadcast backends expose (for /readyz and the hub), written once.
+
+    Subclasses set `_buffer` (an `EventBuffer`) and `_connected` (an `asyncio.Event`).
+    """
+
+    _buffer: EventBuffer
+    _connected: asyncio.Event
+
+    @property
+    def connected(self) -> bool:
+        """True while the backend can deliver (for Redis: connected and resubscribed)."""
+        return self._connected.is_set()
+
+    @property
+    def dropped(self) -> int:
+        """Events dropped because the consumer fell `queue_size` events behind."""
+        return self._buffer.dropped
+
+    async def wait_connected(self) -> None:
+        """Return once connected; bound it with `asyncio.timeout` where that matters."""
+        await self._connected.wait()

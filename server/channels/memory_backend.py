@@ -13,10 +13,15 @@ from typing import Any
 
 from broadcaster import BroadcastBackend, Event
 
-from server.channels.buffer import DEFAULT_QUEUE_SIZE, EventBuffer, OverflowCallback
+from server.channels.buffer import (
+    DEFAULT_QUEUE_SIZE,
+    BufferedBackendState,
+    EventBuffer,
+    OverflowCallback,
+)
 
 
-class MemoryBackend(BroadcastBackend):
+class MemoryBackend(BufferedBackendState, BroadcastBackend):
     """Broadcaster backend delivering within this process only.
 
     Unlike broadcaster's stock `MemoryBackend`, the buffer is bounded and events of channels
@@ -36,23 +41,9 @@ class MemoryBackend(BroadcastBackend):
         self._connected = asyncio.Event()
 
     @property
-    def connected(self) -> bool:
-        """True between `connect` and `disconnect` (there is nothing that can drop)."""
-        return self._connected.is_set()
-
-    @property
-    def dropped(self) -> int:
-        """Events dropped because the consumer fell `queue_size` events behind."""
-        return self._buffer.dropped
-
-    @property
     def channels(self) -> frozenset[str]:
         """The channels currently subscribed."""
         return frozenset(self._subscribed)
-
-    async def wait_connected(self) -> None:
-        """Return once connected; bound it with `asyncio.timeout` where that matters."""
-        await self._connected.wait()
 
     async def connect(self) -> None:
         self._connected.set()

@@ -37,7 +37,12 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from server.channels.buffer import DEFAULT_QUEUE_SIZE, EventBuffer, OverflowCallback
+from server.channels.buffer import (
+    DEFAULT_QUEUE_SIZE,
+    BufferedBackendState,
+    EventBuffer,
+    OverflowCallback,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +56,7 @@ class ProbeFailed(RedisConnectionError):
     """The pub/sub connection did not answer a PING in time."""
 
 
-class ResilientRedisBackend(BroadcastBackend):
+class ResilientRedisBackend(BufferedBackendState, BroadcastBackend):
     """broadcaster backend over Redis pub/sub that reconnects and resubscribes by itself."""
 
     def __init__(
@@ -99,23 +104,9 @@ class ResilientRedisBackend(BroadcastBackend):
     # -- state ------------------------------------------------------------------------------
 
     @property
-    def connected(self) -> bool:
-        """True while the pub/sub connection is up and every channel is resubscribed."""
-        return self._connected.is_set()
-
-    @property
-    def dropped(self) -> int:
-        """Events dropped because the consumer fell `queue_size` events behind."""
-        return self._buffer.dropped
-
-    @property
     def channels(self) -> frozenset[str]:
         """The channels this backend is (or will be, after reconnecting) subscribed to."""
         return frozenset(self._channels)
-
-    async def wait_connected(self) -> None:
-        """Return once connected; bound it with `asyncio.timeout` where that matters."""
-        await self._connected.wait()
 
     # -- BroadcastBackend -------------------------------------------------------------------
 
