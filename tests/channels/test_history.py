@@ -26,19 +26,10 @@ from server.channels.history import (
     RedisHistory,
     Replay,
 )
+from tests.channels.fakes import FakeClock
 from tests.conftest import TEST_REDIS_URL
 
 TS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
-
-
-class FakeClock:
-    """A wall clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1_790_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Backend:

@@ -24,19 +24,10 @@ from server.channels.presence import (
     _presence_keys,
     to_event,
 )
+from tests.channels.fakes import FakeClock
 from tests.conftest import TEST_REDIS_URL
 
 TTL = 1.0
-
-
-class FakeClock:
-    """A wall clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1_790_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Backend:
