@@ -22,6 +22,9 @@ from server.settings import mask_password
 MODEL_MODULES = ["server.accounts.models", "server.tickets.models", "aerich.models"]
 MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"
 DIALECTS = ("sqlite", "postgres")
+# The largest value of the INTEGER primary keys on PostgreSQL (and of every id Parley issues):
+# a larger id cannot exist, and sending it to PostgreSQL would make the query fail.
+MAX_ID = 2**31 - 1
 
 
 def dialect_of(database_url: str) -> str:

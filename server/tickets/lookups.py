@@ -11,6 +11,7 @@ from tortoise.expressions import Q
 
 from server.accounts.models import Agent, Organization
 from server.accounts.principal import Principal
+from server.db import MAX_ID
 from server.errors import NotFound
 from server.tickets.models import Ticket, TicketActivity, TicketResponse, TicketTag
 from server.tickets.numbering import format_reference
@@ -19,7 +20,6 @@ from server.tickets.schemas import TicketDetail, TicketOut
 
 # ASCII digits only: `\d` also matches digits like "²" that int() refuses.
 REF_PATTERN = re.compile(r"^([A-Za-z][A-Za-z0-9]{0,11})-([0-9]{1,9})$")
-MAX_ID = 2**31 - 1
 
 
 @dataclass

@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 from server.accounts.models import Agent, Organization
 from server.accounts.principal import Principal
 from server.accounts.service import find_or_create_contact
+from server.db import MAX_ID
 from server.errors import InvalidTransition, NotFound, ValidationFailed
 from server.tickets import sla
 from server.tickets.changes import (
@@ -28,7 +29,6 @@ from server.tickets.changes import (
     now,
 )
 from server.tickets.lookups import (
-    MAX_ID,
     LoadedTicket,
     load_ticket,
     load_tickets,

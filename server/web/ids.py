@@ -13,8 +13,8 @@ from typing import Annotated
 from pydantic import Field
 from starlette.convertors import Convertor, register_url_convertor
 
-# The largest value of the INTEGER primary keys on PostgreSQL (and of every id Parley issues).
-MAX_ID = 2**31 - 1
+from server.db import MAX_ID
+
 NO_SUCH_ID = 0
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
