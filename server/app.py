@@ -23,6 +23,9 @@ from server.accounts import routes as account_routes
 from server.accounts import service as account_service
 from server.accounts.login_throttle import LoginThrottle
 from server.accounts.principal import Principal
+from server.channels.hub import Hub
+from server.channels.routes import websocket_routes
+from server.channels.runtime import start_realtime
 from server.db import tortoise_config
 from server.errors import ErrorCode, NotReady, ParleyError, Unauthenticated, error_body
 from server.settings import Settings
@@ -43,6 +46,7 @@ class AppState:
     settings: Settings
     login_throttle: LoginThrottle
     redis: aioredis.Redis | None = None
+    hub: Hub | None = None
 
 
 def build_api() -> Api:
@@ -107,6 +111,9 @@ async def _readyz(request: Request) -> Response:
     redis = state.redis
     if redis is not None:
         checks["broadcast"] = await _probe(redis.ping, "ok (redis)")
+        if checks["broadcast"].startswith("ok") and not (state.hub and state.hub.ready):
+            # Redis answers, but this process's pub/sub listener is not (yet) back.
+            checks["broadcast"] = "unavailable: the Redis listener is reconnecting"
     else:
         checks["broadcast"] = "ok (in-process)"
     failed = {name: why for name, why in checks.items() if not why.startswith("ok")}
@@ -137,9 +144,13 @@ def create_app(settings: Settings) -> Starlette:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             if settings.redis_url:
                 state.redis = aioredis.from_url(settings.redis_url)
+            realtime = await start_realtime(settings, state.redis)
+            state.hub = realtime.hub
             try:
                 yield
             finally:
+                await realtime.stop()
+                state.hub = None
                 if state.redis is not None:
                     await state.redis.aclose()
                     state.redis = None
@@ -149,6 +160,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/readyz", _readyz),
         Route("/openapi.json", openapi_json),
         *api.routes(authenticate, settings.max_body_bytes),
+        *websocket_routes(),
     ]
     middleware = [
         Middleware(

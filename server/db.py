@@ -19,7 +19,12 @@ from tortoise.backends.base.config_generator import expand_db_url
 from server.errors import NotReady
 from server.settings import mask_password
 
-MODEL_MODULES = ["server.accounts.models", "server.tickets.models", "aerich.models"]
+MODEL_MODULES = [
+    "server.accounts.models",
+    "server.tickets.models",
+    "server.channels.models",
+    "aerich.models",
+]
 MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"
 DIALECTS = ("sqlite", "postgres")
 # The largest value of the INTEGER primary keys on PostgreSQL (and of every id Parley issues):

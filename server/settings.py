@@ -46,6 +46,14 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     login_rate_per_ip: str = "20/minute"
     login_rate_per_account: str = "5/minute;30/hour"
+    # Real time (see docs/realtime.md).
+    history_max_events: int = 1000
+    history_max_age_seconds: int = 86400
+    presence_ttl_seconds: int = 30
+    ws_send_queue: int = 512
+    ws_idle_seconds: int = 60
+    ws_frames_per_second: int = 20
+    visitor_token_ttl_hours: int = 24
 
     @property
     def uses_redis(self) -> bool:
@@ -70,6 +78,17 @@ class Settings:
             "trusted_proxies": _proxies(_get(env, "TRUSTED_PROXIES", "")),
             "login_rate_per_ip": _rate(env, "LOGIN_RATE_PER_IP", "20/minute"),
             "login_rate_per_account": _rate(env, "LOGIN_RATE_PER_ACCOUNT", "5/minute;30/hour"),
+            "history_max_events": _int(env, "HISTORY_MAX_EVENTS", 1000, low=10, high=1_000_000),
+            "history_max_age_seconds": _int(
+                env, "HISTORY_MAX_AGE_SECONDS", 86400, low=10, high=30 * 86400
+            ),
+            "presence_ttl_seconds": _int(env, "PRESENCE_TTL_SECONDS", 30, low=3, high=3600),
+            "ws_send_queue": _int(env, "WS_SEND_QUEUE", 512, low=8, high=100_000),
+            "ws_idle_seconds": _int(env, "WS_IDLE_SECONDS", 60, low=5, high=3600),
+            "ws_frames_per_second": _int(env, "WS_FRAMES_PER_SECOND", 20, low=1, high=10_000),
+            "visitor_token_ttl_hours": _int(
+                env, "VISITOR_TOKEN_TTL_HOURS", 24, low=1, high=24 * 365
+            ),
         }
         if values["workers"] > 1 and not values["redis_url"]:
             # In-process broadcast reaches only the sockets of the process that published.

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pydantic import BaseModel
 
 from server.accounts import service
+from server.accounts.models import Organization
 from server.accounts.schemas import (
     AgentCreate,
     AgentEnvelope,
@@ -17,10 +18,14 @@ from server.accounts.schemas import (
     ApiKeyCreated,
     ApiKeyListQuery,
     ApiKeyOut,
+    ContactOut,
     LoginRequest,
     LoginResponse,
     MeResponse,
     OrganizationBrief,
+    OrganizationOut,
+    OrganizationUpdate,
+    VisitorTokenOut,
 )
 from server.web.endpoints import Access, Api, Call
 from server.web.schema import Page
@@ -144,3 +149,51 @@ async def create_api_key(call: Call) -> BaseModel:
 async def revoke_api_key(call: Call) -> None:
     """Revoke a key; requests made with it are refused from then on."""
     await service.revoke_api_key(principal=call.agent, api_key_id=call.path["api_key_id"])
+
+
+@api.endpoint(
+    "POST", "/api/contacts/{contact_id:id}/widget-token", summary="Mint a widget token",
+    tag="contacts", response=VisitorTokenOut, status=201, errors=(404,),
+)  # fmt: skip
+async def mint_widget_token(call: Call) -> BaseModel:
+    """A visitor token for one of the organisation's contacts, for `/ws/widget`.
+
+    The public widget session endpoint issues these to customers; this lets an agent (or a
+    test, or an integration) act as a contact's widget."""
+    settings = call.request.app.state.parley.settings
+    token, expires_at, contact = await service.issue_visitor_token(
+        principal=call.agent, contact_id=call.path["contact_id"],
+        secret_key=settings.secret_key, ttl=timedelta(hours=settings.visitor_token_ttl_hours),
+    )  # fmt: skip
+    return VisitorTokenOut(
+        token=token, expires_at=expires_at, contact=ContactOut.model_validate(contact)
+    )
+
+
+def _organization_out(org: Organization) -> OrganizationOut:
+    return OrganizationOut(
+        id=org.id, name=org.name, slug=org.slug, ticket_prefix=org.ticket_prefix,
+        allowed_origins=service.allowed_origins(org),
+    )  # fmt: skip
+
+
+@api.endpoint(
+    "GET", "/api/org", summary="The organisation", tag="organisation",
+    response=OrganizationOut,
+)  # fmt: skip
+async def get_org(call: Call) -> BaseModel:
+    """The organisation and its widget origins."""
+    org = await service.get_organization(organization_id=call.agent.organization_id)
+    return _organization_out(org)
+
+
+@api.endpoint(
+    "PATCH", "/api/org", summary="Change the organisation", tag="organisation",
+    access=Access.ADMIN, body=OrganizationUpdate, response=OrganizationOut, errors=(403, 422),
+)  # fmt: skip
+async def update_org(call: Call) -> BaseModel:
+    """Set the origins allowed to embed the widget (admins only)."""
+    org = await service.set_allowed_origins(
+        principal=call.agent, origins=list(dict.fromkeys(call.body.allowed_origins))
+    )
+    return _organization_out(org)

@@ -104,3 +104,43 @@ class ApiKeyCreated(ResponseModel):
 class ApiKeyListQuery(RequestModel):
     page: PageNumber = 1
     page_size: Annotated[int, Field(ge=1, le=200)] = 50
+
+
+# --- contacts and the organisation ----------------------------------------------------------
+
+# An origin as a browser sends it: scheme, host and optional port, nothing else.
+Origin = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        to_lower=True,
+        max_length=200,
+        pattern=r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$",
+    ),
+]
+
+
+class ContactOut(ResponseModel):
+    id: int
+    name: str
+    email: str | None
+
+
+class VisitorTokenOut(ResponseModel):
+    token: str
+    expires_at: datetime
+    contact: ContactOut
+
+
+class OrganizationOut(ResponseModel):
+    id: int
+    name: str
+    slug: str
+    ticket_prefix: str
+    allowed_origins: list[str] = Field(
+        description="Origins whose pages may open the widget's WebSocket (`/ws/widget`)."
+    )
+
+
+class OrganizationUpdate(RequestModel):
+    allowed_origins: list[Origin] = Field(max_length=100)

@@ -13,10 +13,12 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from server.accounts import secrets
+from server.accounts import secrets, visitor_tokens
 from server.accounts.login_throttle import LoginThrottle
 from server.accounts.models import AccessToken, Agent, ApiKey, Contact, Organization, Role
 from server.accounts.principal import Principal
+from server.channels import outbox
+from server.db import MAX_ID
 from server.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -184,6 +186,9 @@ async def update_agent(
                 .using_db(conn)
                 .update(revoked_at=now())
             )
+            # ... and closes the agent's live sockets, in every process.
+            await outbox.stage_control(_revoke("agent", agent.id, agent.organization_id), conn)
+    await outbox.relayed()
     return agent
 
 
@@ -242,6 +247,9 @@ async def logout(*, principal: Principal) -> None:
             .using_db(conn)
             .update(revoked_at=now())
         )
+        # Sockets opened with this token close too (within a second, in every process).
+        await outbox.stage_control({"revoke": {"tokenDigest": principal.token_digest}}, conn)
+    await outbox.relayed()
 
 
 async def authenticate_token(token: str) -> Principal:
@@ -323,7 +331,16 @@ async def revoke_api_key(*, principal: Principal, api_key_id: int) -> ApiKey:
         if key.revoked_at is None:
             key.revoked_at = now()
             await key.save(using_db=conn, update_fields=["revoked_at"])
+            await outbox.stage_control(
+                _revoke("integration", key.id, principal.organization_id), conn
+            )
+    await outbox.relayed()
     return key
+
+
+def _revoke(kind: str, identity_id: int, organization_id: int) -> dict[str, object]:
+    """The control message closing every socket of one identity (see channels/hub.py)."""
+    return {"revoke": {"kind": kind, "id": identity_id, "organizationId": organization_id}}
 
 
 # --- contacts ------------------------------------------------------------------------------
@@ -353,3 +370,61 @@ async def find_or_create_contact(
         contact.name = name
         await contact.save(using_db=conn, update_fields=["name", "updated_at"])
     return contact
+
+
+async def get_contact(*, principal: Principal, contact_id: int) -> Contact:
+    contact = (
+        await Contact.get_or_none(id=contact_id, organization_id=principal.organization_id)
+        if 0 < contact_id <= MAX_ID
+        else None
+    )
+    if contact is None:
+        raise NotFound("Contact not found.")
+    return contact
+
+
+async def issue_visitor_token(
+    *, principal: Principal, contact_id: int, secret_key: str, ttl: timedelta
+) -> tuple[str, datetime, Contact]:
+    """A widget token for one of the organisation's contacts (any agent may mint one)."""
+    contact = await get_contact(principal=principal, contact_id=contact_id)
+    token, expires_at = visitor_tokens.issue(
+        secret_key, organization_id=contact.organization_id, contact_id=contact.id, ttl=ttl
+    )
+    return token, expires_at, contact
+
+
+async def authenticate_visitor(*, token: str, secret_key: str, ttl: timedelta) -> Contact:
+    """The contact behind a valid visitor token (the contact must still exist)."""
+    claims = visitor_tokens.verify(secret_key, token, ttl=ttl)
+    contact = await Contact.get_or_none(
+        id=claims.contact_id, organization_id=claims.organization_id
+    )
+    if contact is None:
+        raise Unauthenticated("The visitor token's contact no longer exists.")
+    return contact
+
+
+# --- organisation settings -----------------------------------------------------------------
+
+
+def allowed_origins(org: Organization) -> list[str]:
+    """Origins (besides Parley's own) whose pages may open the widget's socket."""
+    value = (org.settings or {}).get("allowedOrigins") or []
+    return [str(v) for v in value]
+
+
+async def set_allowed_origins(*, principal: Principal, origins: list[str]) -> Organization:
+    principal.require_admin()
+    async with in_transaction() as conn:
+        org = await (
+            Organization.filter(id=principal.organization_id)
+            .using_db(conn)
+            .select_for_update()
+            .first()
+        )
+        if org is None:
+            raise NotFound("Organisation not found.")
+        org.settings = {**(org.settings or {}), "allowedOrigins": origins}
+        await org.save(using_db=conn, update_fields=["settings", "updated_at"])
+    return org

@@ -159,3 +159,8 @@ def presence_expiry_key(channel: Channel | str) -> str:
 def connection_channels_key(connection_id: str) -> str:
     """Redis set of the channel keys one connection has joined (read by heartbeats)."""
     return f"{KEY_PREFIX}:presence:connection:{connection_id}"
+
+
+# Process-to-process control messages (e.g. "close the sockets of this revoked token"); not
+# a channel of any organisation, never subscribed to by a client, and kept in no history.
+CONTROL_KEY = f"{KEY_PREFIX}:control"

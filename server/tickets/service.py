@@ -2,8 +2,9 @@
 
 Each public function checks access and validates first, then writes in ONE transaction that
 also records the audit trail (TicketActivity with before/after values, see `changes.py`).
-Real-time events are published after the transaction commits (see the real-time issue);
-nothing here runs on model save hooks.
+Each write also stages its real-time events in the same transaction (`announce.py`, the
+outbox) and has them published once it commits (`outbox.relayed()`); nothing here runs on
+model save hooks.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from tortoise.transactions import in_transaction
 from server.accounts.models import Agent, Organization
 from server.accounts.principal import Principal
 from server.accounts.service import find_or_create_contact
+from server.channels import outbox
 from server.db import MAX_ID
 from server.errors import InvalidTransition, NotFound, ValidationFailed
-from server.tickets import sla
+from server.tickets import announce, sla
 from server.tickets.changes import (
     AuditTrail,
     apply_assignee,
@@ -155,12 +157,15 @@ async def create_ticket(
                 using_db=conn, update_fields=["assignee_id", "assigned_at", "updated_at"]
             )
         await trail.save(conn)
-    return LoadedTicket(
-        ticket=ticket,
-        prefix=prefix,
-        tags=sorted(set(data.tags)),
-        assignee_name=assignee.name if assignee else None,
-    )
+        loaded = LoadedTicket(
+            ticket=ticket,
+            prefix=prefix,
+            tags=sorted(set(data.tags)),
+            assignee_name=assignee.name if assignee else None,
+        )
+        await announce.created(loaded, conn)
+    await outbox.relayed()
+    return loaded
 
 
 async def update_ticket(
@@ -205,8 +210,11 @@ async def update_ticket(
         if data.status is not None:
             apply_status(trail, ticket, data.status)
         await ticket.save(using_db=conn)
+        changes = announce.summarize(trail.rows).get(ticket.id, {})
         await trail.save(conn)
         loaded = await load_ticket(ticket, prefix=org.ticket_prefix, conn=conn)
+        await announce.changed(loaded, changes, conn)
+    await outbox.relayed()
     return loaded
 
 
@@ -217,10 +225,14 @@ async def change_status(
     trail = AuditTrail(principal)
     async with in_transaction() as conn:
         ticket = await lock_ticket(principal, ref, org.ticket_prefix, conn)
+        changes: announce.Changes = {}
         if apply_status(trail, ticket, status):
             await ticket.save(using_db=conn)
+            changes = announce.summarize(trail.rows).get(ticket.id, {})
             await trail.save(conn)
         loaded = await load_ticket(ticket, prefix=org.ticket_prefix, conn=conn)
+        await announce.changed(loaded, changes, conn)
+    await outbox.relayed()
     return loaded
 
 
@@ -234,10 +246,14 @@ async def assign_ticket(
     trail = AuditTrail(principal)
     async with in_transaction() as conn:
         ticket = await lock_ticket(principal, ref, org.ticket_prefix, conn)
+        changes: announce.Changes = {}
         if await apply_assignee(trail, ticket, agent, conn):
             await ticket.save(using_db=conn)
+            changes = announce.summarize(trail.rows).get(ticket.id, {})
             await trail.save(conn)
         loaded = await load_ticket(ticket, prefix=org.ticket_prefix, conn=conn)
+        await announce.changed(loaded, changes, conn)
+    await outbox.relayed()
     return loaded
 
 
@@ -293,8 +309,11 @@ async def add_response(
         if target is not None:
             apply_status(trail, ticket, target)
         await ticket.save(using_db=conn)
+        changes = announce.summarize(trail.rows).get(ticket.id, {})
         await trail.save(conn)
         loaded = await load_ticket(ticket, prefix=org.ticket_prefix, conn=conn)
+        await announce.changed(loaded, changes, conn, response=response)
+    await outbox.relayed()
     return response, loaded
 
 
@@ -335,9 +354,13 @@ async def bulk_update(
                 await apply_assignee(trail, ticket, agent, conn)
             await apply_tags(trail, ticket, conn, add=changes.add_tags, remove=changes.remove_tags)
             await ticket.save(using_db=conn)
+        changes = announce.summarize(trail.rows)
         await trail.save(conn)
         tickets.sort(key=lambda t: t.number)
         loaded = await load_tickets(tickets, prefix=org.ticket_prefix, conn=conn)
+        for item in loaded:
+            await announce.changed(item, changes.get(item.ticket.id, {}), conn)
+    await outbox.relayed()
     return loaded
 
 
@@ -354,6 +377,8 @@ async def delete_ticket(*, principal: Principal, ref: str | int) -> LoadedTicket
         principal.require_admin()
         loaded = await load_ticket(ticket, prefix=org.ticket_prefix, conn=conn)
         await ticket.delete(using_db=conn)
+        await announce.deleted(loaded, conn)
+    await outbox.relayed()
     return loaded
 
 

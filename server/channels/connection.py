@@ -1,0 +1,169 @@
+"""One WebSocket connection: who it is, its bounded send queue and its frame-rate budget.
+
+The hub never awaits a socket: it hands encoded frames to `Connection.send`, which appends
+them to a bounded queue drained by the connection's own writer task. When the queue is full
+the client is not keeping up; it is closed with `Close.SLOW_CONSUMER` (it resumes from its
+offsets on reconnect) and nobody else waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from starlette.websockets import WebSocket, WebSocketState
+
+from server.channels.protocol import Close
+
+log = logging.getLogger(__name__)
+
+IdentityKind = Literal["agent", "integration", "contact"]
+# How long a close may take before the writer gives up on a client that does not read.
+CLOSE_TIMEOUT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is behind a socket, as established by its token."""
+
+    organization_id: int
+    kind: IdentityKind
+    # Agent id, contact id, or (integration) the API key id.
+    id: int
+    name: str
+    # Checks the token is still valid (raises Unauthenticated); run periodically.
+    revalidate: Callable[[], Awaitable[object]] = field(compare=False, repr=False)
+    token_digest: str | None = field(default=None, repr=False)
+
+    @property
+    def person(self) -> str | None:
+        """The presence key of a person (`agent:7`, `contact:3`); integrations have none."""
+        return None if self.kind == "integration" else f"{self.kind}:{self.id}"
+
+    def describe(self) -> dict[str, object]:
+        """What the `ready` frame says about who you are."""
+        return {
+            "organizationId": self.organization_id,
+            "kind": self.kind,
+            "id": self.id,
+            "name": self.name,
+        }
+
+
+class FrameBudget:
+    """A token bucket: `rate` frames per second with bursts of up to `2 * rate`.
+
+    Written here rather than with `limits` because the budget lives and dies with one socket
+    in one process: there is nothing to share or expire, and it is checked on every frame.
+    """
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.capacity = 2 * rate
+        self._tokens = self.capacity
+        self._clock = clock
+        self._stamp = clock()
+        # Frames refused since the last accepted one; the socket is closed when it reaches
+        # the burst size (the client ignored the rate_limited errors).
+        self.refused = 0
+
+    def take(self) -> float:
+        """0 when the frame may proceed, else how many seconds until one would."""
+        now = self._clock()
+        self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            self.refused = 0
+            return 0.0
+        self.refused += 1
+        return (1 - self._tokens) / self.rate
+
+    @property
+    def abused(self) -> bool:
+        return self.refused >= self.capacity
+
+
+class Connection:
+    """A live, authenticated socket as the hub sees it."""
+
+    def __init__(self, websocket: WebSocket, identity: Identity, *, queue_size: int) -> None:
+        self.id = secrets.token_hex(8)
+        self.websocket = websocket
+        self.identity = identity
+        self.status: Literal["online", "away"] = "online"
+        # Channel keys this connection is subscribed to, and presence keys it has joined.
+        self.channels: set[str] = set()
+        self.presence_keys: set[str] = set()
+        self.queue_size = queue_size
+        self._queue: deque[str] = deque()
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._closer: asyncio.Task[None] | None = None
+        self.closed = asyncio.Event()
+        self.close_code: int | None = None
+
+    def start(self) -> None:
+        self._writer = asyncio.create_task(self._write(), name=f"ws-writer-{self.id}")
+
+    def send(self, frame: str) -> None:
+        """Queue an encoded frame; never waits. Overflow closes the socket (slow consumer)."""
+        if self.close_code is not None:
+            return
+        if len(self._queue) >= self.queue_size:
+            log.info("closing slow consumer %s (%d frames queued)", self.id, len(self._queue))
+            self.close(Close.SLOW_CONSUMER, "slow consumer: reconnect and resume")
+            return
+        self._queue.append(frame)
+        self._wake.set()
+
+    @property
+    def queued(self) -> int:
+        return len(self._queue)
+
+    def close(self, code: int, reason: str = "") -> None:
+        """Close from the server side (idempotent); the queued frames are dropped."""
+        if self.close_code is not None:
+            return
+        self.close_code = code
+        self._queue.clear()
+        if self._writer is not None:
+            self._writer.cancel()
+        self._closer = asyncio.create_task(self._close(code, reason), name=f"ws-close-{self.id}")
+
+    async def _close(self, code: int, reason: str) -> None:
+        try:
+            if self.websocket.application_state != WebSocketState.DISCONNECTED:
+                async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
+                    await self.websocket.close(code, reason[:120])
+        except Exception:  # the peer is gone or not reading: nothing more to tell it
+            log.debug("close of %s did not complete", self.id, exc_info=True)
+        finally:
+            self.closed.set()
+
+    async def _write(self) -> None:
+        queue, wake, websocket = self._queue, self._wake, self.websocket
+        try:
+            while True:
+                while queue:
+                    await websocket.send_text(queue.popleft())
+                wake.clear()
+                await wake.wait()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the socket went away; the receive loop sees it and cleans up
+            log.debug("writer of %s stopped", self.id, exc_info=True)
+
+    async def stop(self) -> None:
+        """Stop the writer (the socket is already closed or closing)."""
+        if self._writer is not None and not self._writer.done():
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._writer

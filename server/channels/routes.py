@@ -1,0 +1,366 @@
+"""The WebSocket endpoints: `/ws` for agents and integrations, `/ws/widget` for customers.
+
+One handler serves both; they differ in which tokens they accept and which origins they
+allow. The order of checks, each answered as documented in docs/realtime.md:
+
+1. Origin (before accepting): a browser page may connect only from Parley's own origin or an
+   origin in PARLEY_ALLOWED_ORIGINS; `/ws/widget` also admits any origin some organisation
+   allows, and re-checks it against the authenticated organisation's list (step 3).
+2. Authentication: the token comes from `Sec-WebSocket-Protocol` (`parley, auth.<token>`) or
+   the first frame (`{"type":"auth","token":...}`) within 5 s; nothing else is accepted first.
+3. Then frames: validated, rate limited, authorised per channel, answered with frames.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from server.accounts import service as account_service
+from server.accounts.models import Organization
+from server.channels import names, protocol
+from server.channels.connection import Connection, FrameBudget, Identity
+from server.channels.hub import Hub, NotAvailable
+from server.channels.protocol import BadFrame, Close
+from server.errors import ParleyError, Unauthenticated
+from server.settings import Settings
+from server.tickets.models import Ticket
+
+log = logging.getLogger(__name__)
+
+# How often a socket's token is checked again (expiry; revocation is pushed at once).
+REVALIDATE_SECONDS = 60.0
+AGENT_ENDPOINT = "agent"
+WIDGET_ENDPOINT = "widget"
+
+
+def websocket_routes() -> list[WebSocketRoute]:
+    return [
+        WebSocketRoute("/ws", _agent_socket),
+        WebSocketRoute("/ws/widget", _widget_socket),
+    ]
+
+
+async def _agent_socket(websocket: WebSocket) -> None:
+    await _serve(websocket, AGENT_ENDPOINT)
+
+
+async def _widget_socket(websocket: WebSocket) -> None:
+    await _serve(websocket, WIDGET_ENDPOINT)
+
+
+# --- origins ---------------------------------------------------------------------------------
+
+
+def own_origin(websocket: WebSocket) -> str:
+    """Parley's origin as this request reached it (ws -> http, wss -> https)."""
+    scheme = "https" if websocket.url.scheme in ("wss", "https") else "http"
+    host = websocket.headers.get("host", "")
+    return f"{scheme}://{host}".lower()
+
+
+def origin_allowed(
+    websocket: WebSocket, endpoint: str, settings: Settings, org: Organization | None
+) -> bool:
+    """Parley's own origin and PARLEY_ALLOWED_ORIGINS always; for `/ws/widget` also the
+    organisation's own allow-list (`org` None: not known yet, so not yet allowed)."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        # Not a browser (browsers always send Origin on WebSocket handshakes), so not a
+        # cross-site attack: non-browser clients still need a valid token.
+        return True
+    origin = origin.lower().rstrip("/")
+    if origin == own_origin(websocket) or origin in settings.allowed_origins:
+        return True
+    return (
+        endpoint == WIDGET_ENDPOINT
+        and org is not None
+        and origin in account_service.allowed_origins(org)
+    )
+
+
+# --- authentication --------------------------------------------------------------------------
+
+
+def _header_token(websocket: WebSocket) -> tuple[str | None, bool]:
+    """(token from Sec-WebSocket-Protocol, whether the client offered `parley`)."""
+    offered = websocket.scope.get("subprotocols") or []
+    token = next(
+        (
+            p[len(protocol.AUTH_SUBPROTOCOL_PREFIX) :]
+            for p in offered
+            if p.startswith(protocol.AUTH_SUBPROTOCOL_PREFIX)
+        ),
+        None,
+    )
+    return token, protocol.SUBPROTOCOL in offered
+
+
+async def _identify(token: str, endpoint: str, settings: Settings) -> tuple[Identity, Organization]:
+    """Who the token belongs to; `Unauthenticated` when it is wrong for this endpoint."""
+    if endpoint == WIDGET_ENDPOINT:
+        ttl = timedelta(hours=settings.visitor_token_ttl_hours)
+        contact = await account_service.authenticate_visitor(
+            token=token, secret_key=settings.secret_key, ttl=ttl
+        )
+
+        async def revalidate_visitor() -> object:
+            return await account_service.authenticate_visitor(
+                token=token, secret_key=settings.secret_key, ttl=ttl
+            )
+
+        org = await account_service.get_organization(organization_id=contact.organization_id)
+        identity = Identity(
+            organization_id=contact.organization_id,
+            kind="contact",
+            id=contact.id,
+            name=contact.name or contact.email or f"Visitor {contact.id}",
+            revalidate=revalidate_visitor,
+        )
+        return identity, org
+    principal = await account_service.authenticate_token(token)
+
+    async def revalidate_agent() -> object:
+        return await account_service.authenticate_token(token)
+
+    assert principal.organization is not None
+    if principal.agent is not None:
+        identity = Identity(
+            organization_id=principal.organization_id,
+            kind="agent",
+            id=principal.agent.id,
+            name=principal.name,
+            revalidate=revalidate_agent,
+            token_digest=principal.token_digest,
+        )
+    else:
+        assert principal.api_key_id is not None
+        identity = Identity(
+            organization_id=principal.organization_id,
+            kind="integration",
+            id=principal.api_key_id,
+            name=principal.name,
+            revalidate=revalidate_agent,
+        )
+    return identity, principal.organization
+
+
+async def _first_frame_token(websocket: WebSocket) -> str:
+    """The token of the first frame, which must be `auth` and arrive within 5 s."""
+    try:
+        async with asyncio.timeout(protocol.AUTH_TIMEOUT_SECONDS):
+            message = await websocket.receive()
+    except TimeoutError:
+        raise Unauthenticated("No auth frame within 5 seconds.") from None
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    text = message.get("text")
+    if text is None:
+        raise Unauthenticated("The first frame must be a JSON auth frame.")
+    try:
+        frame = protocol.parse_client_frame(text)
+    except BadFrame as exc:
+        raise Unauthenticated(f"The first frame must be an auth frame: {exc.message}") from None
+    if not isinstance(frame, protocol.AuthFrame):
+        raise Unauthenticated("The first frame must be an auth frame.")
+    return frame.token
+
+
+# --- the session -----------------------------------------------------------------------------
+
+
+async def _serve(websocket: WebSocket, endpoint: str) -> None:
+    state = websocket.app.state.parley
+    settings: Settings = state.settings
+    hub: Hub = state.hub
+    header_token, offered = _header_token(websocket)
+    known: tuple[Identity, Organization] | None = None
+    if header_token is not None:
+        try:
+            known = await _identify(header_token, endpoint, settings)
+        except Unauthenticated:
+            known = None  # answered after accepting, so the client sees the close code
+    org = known[1] if known else None
+    checkable = endpoint == AGENT_ENDPOINT or org is not None
+    if checkable and not origin_allowed(websocket, endpoint, settings, org):
+        await websocket.close(Close.ORIGIN_REFUSED)  # before accepting: HTTP 403
+        return
+    await websocket.accept(subprotocol=protocol.SUBPROTOCOL if offered else None)
+    try:
+        if known is None:
+            if header_token is not None:
+                raise Unauthenticated("Invalid, expired or revoked token.")
+            known = await _identify(await _first_frame_token(websocket), endpoint, settings)
+    except WebSocketDisconnect:
+        return
+    except Unauthenticated as exc:
+        await _refuse(websocket, Close.UNAUTHENTICATED, "unauthenticated", exc.message)
+        return
+    identity, org = known
+    if not origin_allowed(websocket, endpoint, settings, org):
+        # First-frame authentication on /ws/widget: the organisation is known only now.
+        await _refuse(
+            websocket, Close.ORIGIN_REFUSED, "origin_refused",
+            "This page's origin is not allowed for the organisation.",
+        )  # fmt: skip
+        return
+    conn = Connection(websocket, identity, queue_size=settings.ws_send_queue)
+    conn.start()
+    hub.register(conn)
+    session = _Session(conn, hub, settings)
+    try:
+        conn.send(protocol.ready({**identity.describe(), "connectionId": conn.id}))
+        await session.run()
+    finally:
+        await hub.unregister(conn)
+        await conn.stop()
+
+
+async def _refuse(websocket: WebSocket, code: int, error: str, message: str) -> None:
+    """Say why in an error frame, then close with `code`."""
+    try:
+        await websocket.send_text(protocol.error(error, message))
+        await websocket.close(code, message[:120])
+    except Exception:  # the client left first
+        log.debug("could not refuse a socket politely", exc_info=True)
+
+
+class _Session:
+    """Reads and answers one authenticated socket's frames."""
+
+    def __init__(self, conn: Connection, hub: Hub, settings: Settings) -> None:
+        self.conn = conn
+        self.hub = hub
+        self.settings = settings
+        self.identity = conn.identity
+        self.budget = FrameBudget(settings.ws_frames_per_second)
+        self.handlers: dict[type, Callable[[Any], Awaitable[None]]] = {
+            protocol.SubscribeFrame: self.subscribe,
+            protocol.UnsubscribeFrame: self.unsubscribe,
+            protocol.PingFrame: self.ping,
+            protocol.TypingFrame: self.typing,
+            protocol.PresenceFrame: self.presence,
+            protocol.AuthFrame: self.auth_again,
+        }
+
+    async def run(self) -> None:
+        websocket, conn = self.conn.websocket, self.conn
+        loop = asyncio.get_running_loop()
+        next_check = loop.time() + REVALIDATE_SECONDS
+        while conn.close_code is None:
+            try:
+                async with asyncio.timeout(self.settings.ws_idle_seconds):
+                    message = await websocket.receive()
+            except TimeoutError:
+                conn.close(Close.IDLE, "idle: send a ping at least every 30 seconds")
+                break
+            if message["type"] == "websocket.disconnect":
+                break
+            if loop.time() >= next_check:
+                next_check = loop.time() + REVALIDATE_SECONDS
+                if not await self.still_valid():
+                    break
+            await self.handle(message)
+        if conn.close_code is not None and websocket.client_state != WebSocketState.DISCONNECTED:
+            # Our close is under way; wait for it so the client sees the code and reason.
+            await conn.closed.wait()
+
+    async def still_valid(self) -> bool:
+        try:
+            await self.identity.revalidate()
+        except Unauthenticated as exc:
+            self.conn.send(protocol.error("unauthenticated", exc.message))
+            self.conn.close(Close.UNAUTHENTICATED, "token no longer valid")
+            return False
+        return True
+
+    async def handle(self, message: dict[str, Any]) -> None:
+        conn = self.conn
+        wait = self.budget.take()
+        if wait:
+            if self.budget.abused:
+                conn.close(Close.RATE_LIMITED, "too many frames")
+            else:
+                conn.send(
+                    protocol.error(
+                        "rate_limited",
+                        f"Too many frames; wait {wait:.1f} s.",
+                        retryAfter=round(wait, 2),
+                    )
+                )
+            return
+        text = message.get("text")
+        if text is None:
+            conn.send(protocol.error("bad_frame", "Frames are JSON text; binary is refused."))
+            return
+        if len(text) > protocol.MAX_FRAME_BYTES or len(text.encode()) > protocol.MAX_FRAME_BYTES:
+            conn.close(Close.FRAME_TOO_LARGE, "frame over 64 KiB")
+            return
+        try:
+            frame = protocol.parse_client_frame(text)
+            await self.handlers[type(frame)](frame)
+        except BadFrame as exc:
+            conn.send(protocol.error(exc.code, exc.message))
+        except ParleyError as exc:
+            conn.send(protocol.error(str(exc.code), exc.message))
+        except NotAvailable as exc:
+            conn.send(protocol.error("not_ready", str(exc)))
+
+    # -- frames ---------------------------------------------------------------------------------
+
+    def channel(self, wire: str) -> names.Channel:
+        try:
+            return names.parse(self.identity.organization_id, wire)
+        except ValueError as exc:
+            raise BadFrame("bad_channel", str(exc)) from None
+
+    async def authorise(self, channel: names.Channel) -> None:
+        """May this identity subscribe to `channel`? `BadFrame("forbidden")` if not."""
+        who = self.identity
+        allowed = {
+            "agent": lambda c: (
+                c.kind in ("queue", "ticket") or c == names.agent(who.organization_id, who.id)
+            ),
+            "integration": lambda c: c.kind in ("queue", "ticket"),
+            "contact": lambda c: c == names.contact(who.organization_id, who.id),
+        }[who.kind](channel)
+        if not allowed:
+            raise BadFrame("forbidden", f"You may not subscribe to {channel.wire}.")
+        if channel.kind == "ticket":
+            exists = await Ticket.filter(
+                id=channel.object_id, organization_id=who.organization_id
+            ).exists()
+            if not exists:
+                raise BadFrame("not_found", f"No ticket {channel.object_id}.")
+
+    async def subscribe(self, frame: protocol.SubscribeFrame) -> None:
+        channel = self.channel(frame.channel)
+        await self.authorise(channel)
+        await self.hub.subscribe(self.conn, channel, frame.since)
+
+    async def unsubscribe(self, frame: protocol.UnsubscribeFrame) -> None:
+        channel = self.channel(frame.channel)
+        if not await self.hub.unsubscribe(self.conn, channel):
+            raise BadFrame("not_subscribed", f"Not subscribed to {channel.wire}.")
+        self.conn.send(protocol.unsubscribed(channel.wire))
+
+    async def ping(self, frame: protocol.PingFrame) -> None:
+        self.conn.send(protocol.pong())
+
+    async def typing(self, frame: protocol.TypingFrame) -> None:
+        channel = self.channel(frame.channel)
+        if channel.key not in self.conn.channels:
+            raise BadFrame("not_subscribed", f"Subscribe to {channel.wire} before typing.")
+        await self.hub.typing(self.conn, channel, frame.composing)
+
+    async def presence(self, frame: protocol.PresenceFrame) -> None:
+        await self.hub.set_status(self.conn, frame.status)
+
+    async def auth_again(self, frame: protocol.AuthFrame) -> None:
+        raise BadFrame("already_authenticated", "This socket is already authenticated.")

@@ -1,0 +1,66 @@
+"""Assembling the real-time parts for one process: backend, history, presence, hub, relay.
+
+Embedded mode (no PARLEY_REDIS_URL): in-process backend, ring-buffer history, in-memory
+presence. With Redis: the resilient pub/sub backend, stream history and Redis presence, so
+every process sees every event and every person's presence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+
+from server.channels import outbox
+from server.channels.history import History, MemoryHistory, RedisHistory
+from server.channels.hub import Hub
+from server.channels.memory_backend import MemoryBackend
+from server.channels.presence import MemoryPresence, Presence, RedisPresence
+from server.channels.redis_backend import ResilientRedisBackend
+from server.settings import Settings
+
+
+@dataclass
+class Realtime:
+    hub: Hub
+    relay: outbox.Relay
+
+    async def stop(self) -> None:
+        outbox.install(None)
+        await self.relay.stop()
+        await self.hub.stop()
+
+
+async def start_realtime(settings: Settings, redis: aioredis.Redis | None) -> Realtime:
+    """Start the hub and the outbox relay (Tortoise must already be initialised)."""
+    history: History
+    presence: Presence
+    if redis is not None:
+        history = RedisHistory(redis, settings.history_max_events, settings.history_max_age_seconds)
+        presence = RedisPresence(redis, ttl=settings.presence_ttl_seconds)
+        hub_ref: list[Hub] = []
+
+        async def on_reconnect(channels: frozenset[str]) -> None:
+            await hub_ref[0].on_backend_reconnect(channels)
+
+        backend = ResilientRedisBackend(
+            settings.redis_url,
+            on_reconnect=on_reconnect,
+            on_overflow=lambda event: hub_ref[0].on_overflow(event),
+        )
+        hub = Hub(backend=backend, history=history, presence=presence, append_publishes=True)
+        hub_ref.append(hub)
+    else:
+        history = MemoryHistory(settings.history_max_events, settings.history_max_age_seconds)
+        presence = MemoryPresence(ttl=settings.presence_ttl_seconds)
+        hub_ref = []
+        memory = MemoryBackend(on_overflow=lambda event: hub_ref[0].on_overflow(event))
+        hub = Hub(backend=memory, history=history, presence=presence, append_publishes=False)
+        hub_ref.append(hub)
+    await hub.start()
+    relay = outbox.Relay(hub.publish, postgres=outbox.database_is_postgres())
+    outbox.install(relay)
+    relay.start()
+    # Anything staged while no server was running (or by a process that died) goes out now.
+    await relay.flush()
+    return Realtime(hub=hub, relay=relay)
