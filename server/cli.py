@@ -18,6 +18,7 @@ from typing import Any
 
 from tortoise import Tortoise
 
+from server.channels.protocol import MAX_FRAME_BYTES
 from server.db import DIALECTS, MIGRATIONS_ROOT, throwaway_databases, tortoise_config
 from server.errors import ParleyError
 from server.settings import Settings, SettingsError, mask_password
@@ -175,6 +176,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         f"  API:      {base}/api\n"
         f"  OpenAPI:  {base}/openapi.json\n"
         f"  Health:   {base}/healthz   Ready: {base}/readyz\n"
+        f"  Sockets:  {base.replace('http', 'ws', 1)}/ws (agents), /ws/widget (customers)\n"
         f"  Database: {mask_password(settings.database_url)}\n"
         f"  Broadcast: {broadcast}   Data dir: {settings.data_dir}",
         flush=True,
@@ -189,6 +191,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         # only when the peer is a proxy named in PARLEY_TRUSTED_PROXIES.
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
+        # A client frame over 64 KiB closes the socket with 1009 before it is buffered whole
+        # (the app checks the same limit, for servers other than this one).
+        ws_max_size=MAX_FRAME_BYTES,
+        # Protocol-level pings find dead peers (a half-open TCP connection raises nothing).
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
     )
     return 0
 

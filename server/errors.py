@@ -22,6 +22,7 @@ class ErrorCode(StrEnum):
     METHOD_NOT_ALLOWED = "method_not_allowed"
     CONFLICT = "conflict"
     INVALID_TRANSITION = "invalid_transition"
+    STALE_REPLY = "stale_reply"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     RATE_LIMITED = "rate_limited"
@@ -99,6 +100,24 @@ class Conflict(ParleyError):
 
 class InvalidTransition(Conflict):
     code = ErrorCode.INVALID_TRANSITION
+
+
+class StaleReply(Conflict):
+    """A reply written against an outdated view of the ticket (collision control).
+
+    The body carries what the agent has not seen: `unseenResponses` (public replies newer
+    than their position, oldest first) and the channel's current `offset`/`epoch`."""
+
+    code = ErrorCode.STALE_REPLY
+
+    def __init__(self, message: str, *, details: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        body = super().to_dict()
+        body["error"].update(self.details)
+        return body
 
 
 class PayloadTooLarge(ParleyError):

@@ -126,13 +126,19 @@ async def delete_ticket(call: Call) -> None:
     body=ResponseCreate, response=ResponseEnvelope, status=201, errors=(404, 409, 422),
 )  # fmt: skip
 async def add_response(call: Call) -> BaseModel:
-    """A public reply to the requester, or an internal note (`isInternal`)."""
+    """A public reply to the requester, or an internal note (`isInternal`).
+
+    With `seen`, a public reply is refused (409 `stale_reply`, listing the replies the agent
+    has not seen) when someone else replied after that position, unless `force`."""
     response, loaded = await service.add_response(
         principal=call.agent,
         ref=call.path["ref"],
         content=call.body.content,
         is_internal=call.body.is_internal,
         status_change=call.body.status_change,
+        seen=call.body.seen,
+        force=call.body.force,
+        history=call.request.app.state.parley.hub.history,
     )
     return ResponseEnvelope(response=response_out(response), ticket=loaded.out())
 

@@ -107,6 +107,11 @@ class TicketUpdate(RequestModel):
     _tags = field_validator("tags")(_unique)
 
 
+class SeenPosition(RequestModel):
+    offset: int = Field(ge=0, le=2**53)
+    epoch: str = Field(min_length=1, max_length=64)
+
+
 class ResponseCreate(RequestModel):
     content: Content
     is_internal: bool = False
@@ -114,6 +119,16 @@ class ResponseCreate(RequestModel):
         default=None,
         description="Move the ticket to this status with the reply (e.g. WAITING_ON_CUSTOMER).",
     )
+    seen: SeenPosition | None = Field(
+        default=None,
+        description=(
+            "Collision control: the ticket channel position (`offset` and `epoch` of the last "
+            "frame the agent saw) the reply was written against. If a public reply by someone "
+            "else came after it, the answer is 409 `stale_reply` with the unseen replies, "
+            "unless `force` is true."
+        ),
+    )
+    force: bool = Field(default=False, description="Send even if newer replies exist.")
 
 
 class AssignRequest(RequestModel):

@@ -12,14 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from server.accounts.models import Agent, Organization
 from server.accounts.principal import Principal
 from server.accounts.service import find_or_create_contact
-from server.channels import outbox
+from server.channels import names, outbox
+from server.channels.history import History
+from server.channels.models import OutboxEvent
 from server.db import MAX_ID
-from server.errors import InvalidTransition, NotFound, ValidationFailed
+from server.errors import InvalidTransition, NotFound, StaleReply, ValidationFailed
 from server.tickets import announce, sla
 from server.tickets.changes import (
     AuditTrail,
@@ -47,7 +50,14 @@ from server.tickets.models import (
     TicketTag,
 )
 from server.tickets.numbering import format_reference, next_ticket_number
-from server.tickets.schemas import BulkChanges, TicketCreate, TicketSettings, TicketUpdate
+from server.tickets.presenters import response_out
+from server.tickets.schemas import (
+    BulkChanges,
+    SeenPosition,
+    TicketCreate,
+    TicketSettings,
+    TicketUpdate,
+)
 
 
 @dataclass(frozen=True)
@@ -264,17 +274,25 @@ async def add_response(
     content: str,
     is_internal: bool = False,
     status_change: TicketStatus | None = None,
+    seen: SeenPosition | None = None,
+    force: bool = False,
+    history: History | None = None,
 ) -> tuple[TicketResponse, LoadedTicket]:
     """An agent's reply or internal note.
 
     The first public reply by an agent (not an API key) sets the first-response time. A public
     reply on a NEW ticket opens it; `status_change` moves the ticket as part of the same write
     (the workflow applies; if it refuses, the reply is not saved either).
+
+    Collision control: a public reply with `seen` (and a `history` to check it against) is
+    refused with `StaleReply` when someone else replied publicly after that position.
     """
     org = await organization_of(principal)
     trail = AuditTrail(principal)
     async with in_transaction() as conn:
         ticket = await lock_ticket(principal, ref, org.ticket_prefix, conn)
+        if seen is not None and history is not None and not is_internal and not force:
+            await _check_collision(principal, ticket, seen, history, conn)
         agent = principal.agent
         response = await TicketResponse.create(
             ticket_id=ticket.id,
@@ -315,6 +333,66 @@ async def add_response(
         await announce.changed(loaded, changes, conn, response=response)
     await outbox.relayed()
     return response, loaded
+
+
+async def _check_collision(
+    principal: Principal,
+    ticket: Ticket,
+    seen: SeenPosition,
+    history: History,
+    conn: BaseDBAsyncClient,
+) -> None:
+    """Raise `StaleReply` if a public reply by someone else came after `seen`.
+
+    Runs with the ticket locked, so no reply can commit meanwhile. Replies committed but not
+    yet relayed are still in the outbox: they are read first (then history), so a reply is
+    found in one or the other whichever moment the relay moves it. When the position is no
+    longer in history (trimmed, lost, another epoch) nothing can be proven unseen, so the
+    reply is refused with the latest public replies and the agent decides (`force`).
+    """
+    key = names.ticket(ticket.organization_id, ticket.id).key
+    staged = await (
+        OutboxEvent.filter(channel=key, event="ticket.response_added")
+        .using_db(conn)
+        .values_list("data", flat=True)
+    )
+    replay = await history.since(key, seen.offset, seen.epoch)
+    published = [e.data for e in replay.entries if e.event == "ticket.response_added"]
+    public = TicketResponse.filter(ticket_id=ticket.id, is_internal=False).using_db(conn)
+    if replay.recovered:
+        ids = sorted(
+            {
+                data["response"]["id"]
+                for data in [*staged, *published]
+                if not data["response"]["isInternal"] and not _own(principal, data["response"])
+            }
+        )
+        if not ids:
+            return
+        unseen = await public.filter(id__in=ids).order_by("id")
+        message = f"{len(ids)} newer public repl{'y' if len(ids) == 1 else 'ies'} on this ticket."
+    else:
+        unseen = list(reversed(await public.order_by("-id").limit(20)))
+        message = "Your view of this ticket is too old to check; review the latest replies."
+    raise StaleReply(
+        message + " Send again with `force` to reply anyway.",
+        details={
+            "unseenResponses": [
+                response_out(r).model_dump(mode="json", by_alias=True) for r in unseen
+            ],
+            "recovered": replay.recovered,
+            "offset": replay.offset,
+            "epoch": replay.epoch,
+        },
+    )
+
+
+def _own(principal: Principal, response: dict[str, Any]) -> bool:
+    return (
+        principal.agent_id is not None
+        and response.get("authorType") == "AGENT"
+        and response.get("authorId") == principal.agent_id
+    )
 
 
 async def bulk_update(
