@@ -115,7 +115,7 @@ Origin = Annotated[
         strip_whitespace=True,
         to_lower=True,
         max_length=200,
-        pattern=r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$",
+        pattern=r"(?i)^https?://[a-z0-9.-]+(:[0-9]{1,5})?$",
     ),
 ]
 
