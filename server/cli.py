@@ -167,6 +167,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if workers > 1 and not settings.uses_redis:
         print("parley: --workers above 1 needs PARLEY_REDIS_URL", file=sys.stderr)
         return 2
+    if workers > 1 and settings.database_url.startswith("sqlite://"):
+        print("parley: --workers above 1 needs PostgreSQL (PARLEY_DATABASE_URL)", file=sys.stderr)
+        return 2
     if not args.no_migrate:
         _migrate(settings)
     base = _browsable(host, port)

@@ -93,6 +93,10 @@ class Settings:
         if values["workers"] > 1 and not values["redis_url"]:
             # In-process broadcast reaches only the sockets of the process that published.
             raise _fail("WORKERS", "more than one worker needs PARLEY_REDIS_URL")
+        if values["workers"] > 1 and values["database_url"].startswith("sqlite://"):
+            # One SQLite file cannot be shared safely, and the outbox relay's cross-process
+            # lock is a PostgreSQL advisory lock.
+            raise _fail("WORKERS", "more than one worker needs PostgreSQL (PARLEY_DATABASE_URL)")
         values["secret_key"] = _secret_key(env, data_dir)
         return cls(**values)
 

@@ -54,6 +54,13 @@ def test_blank_values_count_as_unset(tmp_path: Path) -> None:
         ("WORKERS", "workers", "4", 4, "0", "65"),
         ("MAX_BODY_BYTES", "max_body_bytes", "2048", 2048, "1023", str(1 << 31)),
         ("TOKEN_TTL_HOURS", "token_ttl_hours", "48", 48, "0", str(24 * 366)),
+        ("HISTORY_MAX_EVENTS", "history_max_events", "50", 50, "9", "1000001"),
+        ("HISTORY_MAX_AGE_SECONDS", "history_max_age_seconds", "60", 60, "9", str(31 * 86400)),
+        ("PRESENCE_TTL_SECONDS", "presence_ttl_seconds", "10", 10, "2", "3601"),
+        ("WS_SEND_QUEUE", "ws_send_queue", "64", 64, "7", "100001"),
+        ("WS_IDLE_SECONDS", "ws_idle_seconds", "30", 30, "4", "3601"),
+        ("WS_FRAMES_PER_SECOND", "ws_frames_per_second", "5", 5, "0", "10001"),
+        ("VISITOR_TOKEN_TTL_HOURS", "visitor_token_ttl_hours", "2", 2, "0", str(24 * 366)),
     ],
 )
 def test_whole_numbers(
@@ -65,7 +72,8 @@ def test_whole_numbers(
     too_low: str,
     too_high: str,
 ) -> None:
-    redis = {"REDIS_URL": "redis://127.0.0.1:6379/0"}  # several workers need Redis
+    # Several workers need Redis and PostgreSQL.
+    redis = {"REDIS_URL": "redis://127.0.0.1:6379/0", "DATABASE_URL": "postgres://u@h/db"}
     assert getattr(load(tmp_path, **{name: good}, **redis), attribute) == expected
     for bad, words in [("abc", "whole number"), ("1.5", "whole number"),
                        (too_low, "between"), (too_high, "between")]:  # fmt: skip
@@ -76,7 +84,16 @@ def test_whole_numbers(
 def test_several_workers_need_redis(tmp_path: Path) -> None:
     assert "PARLEY_REDIS_URL" in error_for(tmp_path, WORKERS="2")
     assert error_for(tmp_path, WORKERS="2").startswith("PARLEY_WORKERS:")
-    assert load(tmp_path, WORKERS="2", REDIS_URL="redis://r:6379/0").workers == 2
+    postgres = "postgres://u@h/db"
+    assert (
+        load(tmp_path, WORKERS="2", REDIS_URL="redis://r:6379/0", DATABASE_URL=postgres).workers
+        == 2
+    )
+
+
+def test_several_workers_need_postgresql(tmp_path: Path) -> None:
+    message = error_for(tmp_path, WORKERS="2", REDIS_URL="redis://r:6379/0")
+    assert message.startswith("PARLEY_WORKERS:") and "PostgreSQL" in message
 
 
 def test_log_level(tmp_path: Path) -> None:

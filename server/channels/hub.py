@@ -283,7 +283,9 @@ class Hub:
         if conn not in feed.subscribers:  # unsubscribed or gone meanwhile
             return
         pending = sub.pending or []
-        sub.offset, sub.epoch, sub.pending = offset, epoch, None
+        # The socket stands where the client stood; the replay moves it to `offset`.
+        start = since.offset if since is not None and replay_entries else offset
+        sub.offset, sub.epoch, sub.pending = start, epoch, None
         conn.send(protocol.subscribed(channel.wire, offset, epoch, recovered))
         for entry in replay_entries:
             feed.deliver(conn, sub, entry, protocol.event(channel.wire, entry))
