@@ -14,8 +14,10 @@ every feed catches up from history at once, without waiting for the next event.
 
 Subscribing a socket: the subscription is registered as *pending* (live events are held),
 then history is asked what the client missed since its `since` position; the hub sends
-`subscribed` (with `recovered`), the replayed events, then the held live events above the
-replayed offset, and switches the subscription to live: no duplicate, no gap.
+`subscribed` (with `recovered`, and the offset the following events continue from: the
+client's own on a successful resume, else the current one), the replayed events, then the
+held live events above the replayed offset, and switches the subscription to live: no
+duplicate, no gap.
 
 A subscriber that finds an epoch change or a gap the feed could not fill gets a fresh
 `subscribed` frame with `recovered: false` (it refetches over REST) before the next event.
@@ -286,7 +288,7 @@ class Hub:
         # The socket stands where the client stood; the replay moves it to `offset`.
         start = since.offset if since is not None and replay_entries else offset
         sub.offset, sub.epoch, sub.pending = start, epoch, None
-        conn.send(protocol.subscribed(channel.wire, offset, epoch, recovered))
+        conn.send(protocol.subscribed(channel.wire, start, epoch, recovered))
         for entry in replay_entries:
             feed.deliver(conn, sub, entry, protocol.event(channel.wire, entry))
         for entry, frame in pending:
