@@ -1,0 +1,82 @@
+"""A real uvicorn server for WebSocket tests, serving the session's `app` on 127.0.0.1.
+
+The server runs as a task on the session event loop, so tests, the app and the server share
+one loop (and one Tortoise, one hub). Its lifespan is off: the `app` fixture already ran it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Generator
+from dataclasses import dataclass
+
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+
+# uvicorn's own frame limit: well above the app's 64 KiB, so the app decides (close 1009).
+TRANSPORT_MAX_SIZE = 1024 * 1024
+STARTUP_TIMEOUT = 10.0
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """A uvicorn server that leaves signal handling (Ctrl+C) to pytest."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    host: str
+    port: int
+    server: uvicorn.Server
+
+    @property
+    def http_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        """The agents' endpoint, `/ws`."""
+        return f"ws://{self.host}:{self.port}/ws"
+
+    @property
+    def widget_url(self) -> str:
+        """The customers' endpoint, `/ws/widget`."""
+        return f"ws://{self.host}:{self.port}/ws/widget"
+
+    @property
+    def origin(self) -> str:
+        """Parley's own origin as a browser on this server would send it."""
+        return self.http_url
+
+
+@pytest.fixture(scope="session")
+async def live_server(app: Starlette) -> AsyncIterator[LiveServer]:
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        lifespan="off",
+        ws_max_size=TRANSPORT_MAX_SIZE,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )
+    server = _EmbeddedServer(config)
+    task = asyncio.create_task(server.serve(), name="live uvicorn server")
+    async with asyncio.timeout(STARTUP_TIMEOUT):
+        while not server.started:
+            if task.done():  # failed to start: surface why
+                task.result()
+                raise RuntimeError("uvicorn exited before it started")
+            await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield LiveServer(host="127.0.0.1", port=port, server=server)
+    finally:
+        server.should_exit = True
+        async with asyncio.timeout(STARTUP_TIMEOUT + 5):
+            await task
