@@ -1,9 +1,9 @@
 """One WebSocket connection: who it is, its bounded send queue and its frame-rate budget.
 
-The hub never awaits a socket: it hands encoded frames to `Connection.send`, which appends
-them to a bounded queue drained by the connection's own writer task. When the queue is full
-the client is not keeping up; it is closed with `Close.SLOW_CONSUMER` (it resumes from its
-offsets on reconnect) and nobody else waits for it.
+The hub never awaits a socket: it hands encoded frames to `Connection.send`, which writes
+them at once when the socket takes them and otherwise queues them (bounded) behind a task
+that waits for the socket. When the queue is full the client is not keeping up; it is closed
+with `Close.SLOW_CONSUMER` (it resumes from its offsets on reconnect) and nobody else waits.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import logging
 import secrets
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from starlette.websockets import WebSocket, WebSocketState
 
@@ -91,6 +91,56 @@ class FrameBudget:
         return self.refused >= self.capacity
 
 
+def run_eagerly(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
+    """Run `coro` right now, up to its first suspension; a task finishes it from there.
+
+    Returns None when it completed without suspending. This is Python 3.12's eager task
+    start (`eager_start=True`), which 3.11 lacks: a socket write that the transport takes at
+    once then costs a function call, not a task and a trip through the event loop, and a
+    fan-out to thousands of sockets stays one loop in one task.
+    """
+    try:
+        pending = coro.send(None)
+    except StopIteration:
+        return None
+    return asyncio.ensure_future(_Resume(coro, pending))
+
+
+class _Resume(Coroutine[Any, Any, None]):
+    """A coroutine already started by `run_eagerly`, as a coroutine a task can drive.
+
+    Its first step hands the task what `coro` suspended on; every later step (and a
+    cancellation or error, even one arriving before the first step) goes into `coro`.
+    """
+
+    def __init__(self, coro: Coroutine[Any, Any, None], pending: Any) -> None:
+        self._coro = coro
+        self._pending: Any = pending
+        self._started = False
+
+    def send(self, value: Any) -> Any:
+        if not self._started:
+            self._started = True
+            return self._pending
+        return self._coro.send(value)
+
+    def throw(self, *args: Any) -> Any:  # type: ignore[override]
+        self._started = True
+        return self._coro.throw(*args)
+
+    def close(self) -> None:
+        self._coro.close()
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return self  # type: ignore[return-value]
+
+    def __next__(self) -> Any:
+        return self.send(None)
+
+    def __iter__(self) -> _Resume:
+        return self
+
+
 class Connection:
     """A live, authenticated socket as the hub sees it."""
 
@@ -103,26 +153,31 @@ class Connection:
         self.channels: set[str] = set()
         self.presence_keys: set[str] = set()
         self.queue_size = queue_size
+        # Frames waiting behind a write the socket could not take at once.
         self._queue: deque[str] = deque()
-        self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
+        self._broken = False
         self.closed = asyncio.Event()
         self.close_code: int | None = None
 
-    def start(self) -> None:
-        self._writer = asyncio.create_task(self._write(), name=f"ws-writer-{self.id}")
-
     def send(self, frame: str) -> None:
-        """Queue an encoded frame; never waits. Overflow closes the socket (slow consumer)."""
-        if self.close_code is not None:
+        """Send an encoded frame without ever waiting.
+
+        While the socket takes writes (the usual case) the frame is written right here, with
+        no task switch. When the socket cannot take it, a task finishes that write and later
+        frames queue behind it; a queue over `queue_size` closes the socket (slow consumer).
+        """
+        if self.close_code is not None or self._broken:
             return
-        if len(self._queue) >= self.queue_size:
-            log.info("closing slow consumer %s (%d frames queued)", self.id, len(self._queue))
-            self.close(Close.SLOW_CONSUMER, "slow consumer: reconnect and resume")
+        if self._writer is not None:
+            if len(self._queue) >= self.queue_size:
+                log.info("closing slow consumer %s (%d frames queued)", self.id, len(self._queue))
+                self.close(Close.SLOW_CONSUMER, "slow consumer: reconnect and resume")
+                return
+            self._queue.append(frame)
             return
-        self._queue.append(frame)
-        self._wake.set()
+        self._writer = run_eagerly(self._write(frame))
 
     @property
     def queued(self) -> int:
@@ -148,18 +203,19 @@ class Connection:
         finally:
             self.closed.set()
 
-    async def _write(self) -> None:
-        queue, wake, websocket = self._queue, self._wake, self.websocket
+    async def _write(self, frame: str) -> None:
+        websocket, queue = self.websocket, self._queue
         try:
-            while True:
-                while queue:
-                    await websocket.send_text(queue.popleft())
-                wake.clear()
-                await wake.wait()
+            await websocket.send_text(frame)
+            while queue:
+                await websocket.send_text(queue.popleft())
         except asyncio.CancelledError:
             raise
         except Exception:  # the socket went away; the receive loop sees it and cleans up
-            log.debug("writer of %s stopped", self.id, exc_info=True)
+            self._broken = True
+            log.debug("writes to %s stopped", self.id, exc_info=True)
+        finally:
+            self._writer = None
 
     async def stop(self) -> None:
         """Stop the writer (the socket is already closed or closing)."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -211,7 +210,6 @@ async def _serve(websocket: WebSocket, endpoint: str) -> None:
         )  # fmt: skip
         return
     conn = Connection(websocket, identity, queue_size=settings.ws_send_queue)
-    conn.start()
     hub.register(conn)
     session = _Session(conn, hub, settings)
     try:
@@ -231,6 +229,17 @@ async def _refuse(websocket: WebSocket, code: int, error: str, message: str) -> 
         log.debug("could not refuse a socket politely", exc_info=True)
 
 
+# Which `_Session` method answers each client frame (a class-level table: one per process).
+_HANDLERS: dict[type, str] = {
+    protocol.SubscribeFrame: "subscribe",
+    protocol.UnsubscribeFrame: "unsubscribe",
+    protocol.PingFrame: "ping",
+    protocol.TypingFrame: "typing",
+    protocol.PresenceFrame: "presence",
+    protocol.AuthFrame: "auth_again",
+}
+
+
 class _Session:
     """Reads and answers one authenticated socket's frames."""
 
@@ -240,14 +249,6 @@ class _Session:
         self.settings = settings
         self.identity = conn.identity
         self.budget = FrameBudget(settings.ws_frames_per_second)
-        self.handlers: dict[type, Callable[[Any], Awaitable[None]]] = {
-            protocol.SubscribeFrame: self.subscribe,
-            protocol.UnsubscribeFrame: self.unsubscribe,
-            protocol.PingFrame: self.ping,
-            protocol.TypingFrame: self.typing,
-            protocol.PresenceFrame: self.presence,
-            protocol.AuthFrame: self.auth_again,
-        }
 
     async def run(self) -> None:
         websocket, conn = self.conn.websocket, self.conn
@@ -304,7 +305,7 @@ class _Session:
             return
         try:
             frame = protocol.parse_client_frame(text)
-            await self.handlers[type(frame)](frame)
+            await getattr(self, _HANDLERS[type(frame)])(frame)
         except BadFrame as exc:
             conn.send(protocol.error(exc.code, exc.message))
         except ParleyError as exc:

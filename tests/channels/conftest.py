@@ -62,6 +62,7 @@ async def live_server(app: Starlette) -> AsyncIterator[LiveServer]:
         port=0,
         lifespan="off",
         ws_max_size=TRANSPORT_MAX_SIZE,
+        ws_per_message_deflate=False,  # as `parley serve`
         log_level="warning",
         timeout_graceful_shutdown=5,
     )

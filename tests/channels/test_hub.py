@@ -43,6 +43,13 @@ class FakeWebSocket:
         self.application_state = WebSocketState.DISCONNECTED
 
 
+class StuckWebSocket(FakeWebSocket):
+    """A peer that never reads: every write waits forever (nothing is recorded)."""
+
+    async def send_text(self, text: str) -> None:
+        await asyncio.Event().wait()
+
+
 async def _ok() -> None:
     return None
 
@@ -53,7 +60,7 @@ def connection(
     *,
     token_digest: str | None = None,
     queue_size: int = 100,
-    start: bool = True,
+    stuck: bool = False,
 ) -> Connection:
     identity = Identity(
         organization_id=ORG,
@@ -63,10 +70,8 @@ def connection(
         revalidate=_ok,
         token_digest=token_digest,
     )
-    conn = Connection(FakeWebSocket(), identity, queue_size=queue_size)  # type: ignore[arg-type]
-    if start:
-        conn.start()
-    return conn
+    websocket = StuckWebSocket() if stuck else FakeWebSocket()
+    return Connection(websocket, identity, queue_size=queue_size)  # type: ignore[arg-type]
 
 
 def sent(conn: Connection) -> list[str]:
@@ -119,11 +124,10 @@ async def test_subscribe_without_since_starts_at_the_current_offset(hub: Hub) ->
     channel = ticket()
     await publish(hub, channel, 3)  # nobody listens yet: history only
     offset, epoch = await hub.history.latest(channel.key)
-    conn = connection(start=False)
+    conn = connection()
     hub.register(conn)
 
     await hub.subscribe(conn, channel, None)
-    conn.start()
     await eventually(lambda: len(sent(conn)) >= 1)
 
     first = frames(conn)[0]
@@ -385,7 +389,7 @@ async def test_unregister_leaves_every_channel(hub: Hub) -> None:
 
 async def test_a_slow_consumer_is_closed_and_the_others_keep_receiving(hub: Hub) -> None:
     channel = ticket()
-    slow = connection("integration", 1, queue_size=3, start=False)  # never drains its queue
+    slow = connection("integration", 1, queue_size=3, stuck=True)  # never takes a write
     fast = connection("integration", 2)
     for conn in (slow, fast):
         hub.register(conn)
