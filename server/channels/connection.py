@@ -64,6 +64,8 @@ class FrameBudget:
     in one process: there is nothing to share or expire, and it is checked on every frame.
     """
 
+    __slots__ = ("_clock", "_stamp", "_tokens", "capacity", "rate", "refused")
+
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.rate = rate
         self.capacity = 2 * rate
@@ -106,6 +108,14 @@ def run_eagerly(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
     return asyncio.ensure_future(_Resume(coro, pending))
 
 
+Message = dict[str, Any]
+
+
+def text_message(frame: str) -> Message:
+    """The ASGI message sending `frame` as a text frame."""
+    return {"type": "websocket.send", "text": frame}
+
+
 class _Resume(Coroutine[Any, Any, None]):
     """A coroutine already started by `run_eagerly`, as a coroutine a task can drive.
 
@@ -142,11 +152,43 @@ class _Resume(Coroutine[Any, Any, None]):
 
 
 class Connection:
-    """A live, authenticated socket as the hub sees it."""
+    """A live, authenticated socket as the hub sees it.
 
-    def __init__(self, websocket: WebSocket, identity: Identity, *, queue_size: int) -> None:
+    Kept small (slots; the queue and the `closed` event exist only once needed): a server
+    holds one per socket, and the budget for everything per socket is under 30 KiB.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_asgi_send",
+        "_broken",
+        "_closed",
+        "_closer",
+        "_queue",
+        "_writer",
+        "channels",
+        "close_code",
+        "id",
+        "identity",
+        "presence_keys",
+        "queue_size",
+        "status",
+        "websocket",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        websocket: WebSocket,
+        identity: Identity,
+        *,
+        queue_size: int,
+        asgi_send: Callable[[Message], Awaitable[None]] | None = None,
+    ) -> None:
         self.id = secrets.token_hex(8)
         self.websocket = websocket
+        # The server's ASGI `send` (Starlette's `WebSocket.send` takes the same messages, with
+        # a few state checks more per frame).
+        self._asgi_send = asgi_send or websocket.send
         self.identity = identity
         self.status: Literal["online", "away"] = "online"
         # Channel keys this connection is subscribed to, and presence keys it has joined.
@@ -154,41 +196,62 @@ class Connection:
         self.presence_keys: set[str] = set()
         self.queue_size = queue_size
         # Frames waiting behind a write the socket could not take at once.
-        self._queue: deque[str] = deque()
+        self._queue: deque[Message] | None = None
         self._writer: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
         self._broken = False
-        self.closed = asyncio.Event()
+        self._closed: asyncio.Event | None = None
         self.close_code: int | None = None
 
+    @property
+    def closed(self) -> asyncio.Event:
+        """Set once a server-side close has been sent (or failed)."""
+        if self._closed is None:
+            self._closed = asyncio.Event()
+        return self._closed
+
     def send(self, frame: str) -> None:
-        """Send an encoded frame without ever waiting.
+        """Send an encoded frame (see `send_message`)."""
+        self.send_message(text_message(frame))
+
+    def send_message(self, message: Message) -> None:
+        """Send an ASGI `websocket.send` message without ever waiting.
 
         While the socket takes writes (the usual case) the frame is written right here, with
         no task switch. When the socket cannot take it, a task finishes that write and later
         frames queue behind it; a queue over `queue_size` closes the socket (slow consumer).
+        The hub passes one message object to every socket of a channel (encoded once).
         """
         if self.close_code is not None or self._broken:
             return
         if self._writer is not None:
+            if self._queue is None:
+                self._queue = deque()
             if len(self._queue) >= self.queue_size:
                 log.info("closing slow consumer %s (%d frames queued)", self.id, len(self._queue))
                 self.close(Close.SLOW_CONSUMER, "slow consumer: reconnect and resume")
                 return
-            self._queue.append(frame)
+            self._queue.append(message)
             return
-        self._writer = run_eagerly(self._write(frame))
+        try:
+            waiting = run_eagerly(self._asgi_send(message))
+        except Exception:  # the socket went away; the receive loop sees it and cleans up
+            self._broken = True
+            log.debug("writes to %s stopped", self.id, exc_info=True)
+            return
+        if waiting is not None:
+            self._writer = asyncio.ensure_future(self._drain(waiting))
 
     @property
     def queued(self) -> int:
-        return len(self._queue)
+        return len(self._queue) if self._queue is not None else 0
 
     def close(self, code: int, reason: str = "") -> None:
         """Close from the server side (idempotent); the queued frames are dropped."""
         if self.close_code is not None:
             return
         self.close_code = code
-        self._queue.clear()
+        self._queue = None
         if self._writer is not None:
             self._writer.cancel()
         self._closer = asyncio.create_task(self._close(code, reason), name=f"ws-close-{self.id}")
@@ -203,13 +266,14 @@ class Connection:
         finally:
             self.closed.set()
 
-    async def _write(self, frame: str) -> None:
-        websocket, queue = self.websocket, self._queue
+    async def _drain(self, waiting: asyncio.Task[None]) -> None:
+        """Finish the write the socket could not take, then send what queued behind it."""
         try:
-            await websocket.send_text(frame)
-            while queue:
-                await websocket.send_text(queue.popleft())
+            await waiting
+            while self._queue:
+                await self._asgi_send(self._queue.popleft())
         except asyncio.CancelledError:
+            waiting.cancel()
             raise
         except Exception:  # the socket went away; the receive loop sees it and cleans up
             self._broken = True

@@ -39,7 +39,7 @@ from broadcaster import Broadcast
 
 from server.channels import names, protocol
 from server.channels.buffer import BufferedBackendState
-from server.channels.connection import Connection
+from server.channels.connection import Connection, Message, text_message
 from server.channels.history import Entry, History
 from server.channels.names import Channel
 from server.channels.presence import Presence, PresenceDiff, to_event
@@ -62,7 +62,7 @@ class Subscription:
     offset: int = 0
     epoch: str = ""
     # Live events held while the subscription's replay is being prepared.
-    pending: list[tuple[Entry, str]] | None = field(default_factory=list)
+    pending: list[tuple[Entry, Message]] | None = field(default_factory=list)
 
 
 class Feed:
@@ -106,10 +106,10 @@ class Feed:
         else:
             raw = json.loads(message)
             if raw.get("kind") == PRESENCE_KIND:
-                frame = protocol.presence_diff(raw["change"])
+                frame = text_message(protocol.presence_diff(raw["change"]))
                 for conn, sub in self.subscribers.items():
                     if sub.pending is None:
-                        conn.send(frame)
+                        conn.send_message(frame)
                 return
             entry = Entry.from_message(message)
         async with self.lock:
@@ -144,21 +144,22 @@ class Feed:
 
     def _fan_out(self, entry: Entry) -> None:
         self.offset, self.epoch = entry.offset, entry.epoch
-        frame = protocol.event(self.wire, entry)  # encoded once for every subscriber
+        # Encoded once, and one ASGI message object, for every subscriber.
+        frame = text_message(protocol.event(self.wire, entry))
         for conn, sub in self.subscribers.items():
             if sub.pending is not None:
                 sub.pending.append((entry, frame))
             else:
                 self.deliver(conn, sub, entry, frame)
 
-    def deliver(self, conn: Connection, sub: Subscription, entry: Entry, frame: str) -> None:
+    def deliver(self, conn: Connection, sub: Subscription, entry: Entry, frame: Message) -> None:
         if entry.epoch != sub.epoch or entry.offset > sub.offset + 1:
             # The client cannot have what came before: tell it to refetch, then go on.
             conn.send(protocol.subscribed(self.wire, entry.offset - 1, entry.epoch, False))
         elif entry.offset <= sub.offset:
             return
         sub.offset, sub.epoch = entry.offset, entry.epoch
-        conn.send(frame)
+        conn.send_message(frame)
 
     async def close(self) -> None:
         self.task.cancel()
@@ -290,7 +291,7 @@ class Hub:
         sub.offset, sub.epoch, sub.pending = start, epoch, None
         conn.send(protocol.subscribed(channel.wire, start, epoch, recovered))
         for entry in replay_entries:
-            feed.deliver(conn, sub, entry, protocol.event(channel.wire, entry))
+            feed.deliver(conn, sub, entry, text_message(protocol.event(channel.wire, entry)))
         for entry, frame in pending:
             feed.deliver(conn, sub, entry, frame)
         if _has_presence(conn, channel):

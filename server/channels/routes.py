@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from starlette.routing import WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from server.accounts import service as account_service
@@ -41,17 +42,20 @@ WIDGET_ENDPOINT = "widget"
 
 def websocket_routes() -> list[WebSocketRoute]:
     return [
-        WebSocketRoute("/ws", _agent_socket),
-        WebSocketRoute("/ws/widget", _widget_socket),
+        WebSocketRoute("/ws", _Endpoint(AGENT_ENDPOINT)),
+        WebSocketRoute("/ws/widget", _Endpoint(WIDGET_ENDPOINT)),
     ]
 
 
-async def _agent_socket(websocket: WebSocket) -> None:
-    await _serve(websocket, AGENT_ENDPOINT)
+class _Endpoint:
+    """An ASGI app rather than a function endpoint, to keep the server's own `send`: the
+    fan-out hands it one shared message per event, skipping a wrapper per delivery."""
 
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
 
-async def _widget_socket(websocket: WebSocket) -> None:
-    await _serve(websocket, WIDGET_ENDPOINT)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await _serve(WebSocket(scope, receive, send), self.endpoint, send)
 
 
 # --- origins ---------------------------------------------------------------------------------
@@ -174,7 +178,7 @@ async def _first_frame_token(websocket: WebSocket) -> str:
 # --- the session -----------------------------------------------------------------------------
 
 
-async def _serve(websocket: WebSocket, endpoint: str) -> None:
+async def _serve(websocket: WebSocket, endpoint: str, send: Send) -> None:
     state = websocket.app.state.parley
     settings: Settings = state.settings
     hub: Hub = state.hub
@@ -209,7 +213,11 @@ async def _serve(websocket: WebSocket, endpoint: str) -> None:
             "This page's origin is not allowed for the organisation.",
         )  # fmt: skip
         return
-    conn = Connection(websocket, identity, queue_size=settings.ws_send_queue)
+    del known, org  # the session keeps only the identity (small: one per socket)
+    conn = Connection(
+        websocket, identity, queue_size=settings.ws_send_queue,
+        asgi_send=send,  # type: ignore[arg-type]
+    )  # fmt: skip
     hub.register(conn)
     session = _Session(conn, hub, settings)
     try:
@@ -242,6 +250,8 @@ _HANDLERS: dict[type, str] = {
 
 class _Session:
     """Reads and answers one authenticated socket's frames."""
+
+    __slots__ = ("budget", "conn", "hub", "identity", "settings")
 
     def __init__(self, conn: Connection, hub: Hub, settings: Settings) -> None:
         self.conn = conn

@@ -4,6 +4,7 @@ the frame budget, and `run_eagerly`."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from starlette.websockets import WebSocketState
@@ -25,6 +26,9 @@ class GatedWebSocket:
     async def send_text(self, text: str) -> None:
         await self.gate.wait()
         self.sent.append(text)
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.send_text(message["text"])
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         self.closed_with = code
@@ -78,7 +82,7 @@ async def test_a_consumer_that_falls_behind_is_closed_with_4008() -> None:
 
 async def test_a_broken_socket_stops_receiving() -> None:
     class Broken(GatedWebSocket):
-        async def send_text(self, text: str) -> None:
+        async def send(self, message: dict[str, Any]) -> None:
             raise RuntimeError("gone")
 
     ws = Broken()

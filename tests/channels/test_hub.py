@@ -38,6 +38,9 @@ class FakeWebSocket:
     async def send_text(self, text: str) -> None:
         self.sent.append(text)
 
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.send_text(message["text"])
+
     async def close(self, code: int = 1000, reason: str | None = None) -> None:
         self.closed_with = (code, reason or "")
         self.application_state = WebSocketState.DISCONNECTED
