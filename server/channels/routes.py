@@ -220,9 +220,14 @@ async def _serve(websocket: WebSocket, endpoint: str, send: Send) -> None:
     )  # fmt: skip
     hub.register(conn)
     session = _Session(conn, hub, settings)
+    conn.session = task = asyncio.current_task()
     try:
         conn.send(protocol.ready({**identity.describe(), "connectionId": conn.id}))
         await session.run()
+    except asyncio.CancelledError:
+        if conn.close_code is None or task is None or task.cancelling() != 1:
+            raise  # not our doing (the server is stopping)
+        task.uncancel()  # our close could not be delivered: end the session quietly
     finally:
         await hub.unregister(conn)
         await conn.stop()
