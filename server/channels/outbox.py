@@ -38,6 +38,9 @@ Publish = Callable[[str, str, dict[str, Any]], Awaitable[object]]
 BATCH_SIZE = 200
 # Any constant works; it names "the outbox relay" among PostgreSQL advisory locks.
 ADVISORY_LOCK_KEY = 0x7061726C6579  # "parley"
+# A backend that hangs (not refusing, just not answering) must not hang the request that
+# committed: past this the flush gives up and the rows wait for the sweeper.
+FLUSH_TIMEOUT_SECONDS = 5.0
 # How long a flush waits for another process's relay to let go before leaving its rows to
 # the sweeper (the other relay keeps reading until the outbox is empty, so this is rare).
 LOCK_WAIT_SECONDS = 1.0
@@ -68,8 +71,16 @@ async def stage_control(message: dict[str, Any], conn: BaseDBAsyncClient | None 
 class Relay:
     """Moves committed outbox rows to the broadcast backend (`publish(key, event, data)`)."""
 
-    def __init__(self, publish: Publish, *, postgres: bool, sweep_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        publish: Publish,
+        *,
+        postgres: bool,
+        sweep_interval: float = 1.0,
+        timeout: float = FLUSH_TIMEOUT_SECONDS,
+    ) -> None:
         self._publish = publish
+        self._timeout = timeout
         self._postgres = postgres
         self._sweep_interval = sweep_interval
         self._lock = asyncio.Lock()
@@ -93,7 +104,8 @@ class Relay:
         async with self._lock:
             while True:
                 try:
-                    done = await self._drain()
+                    async with asyncio.timeout(self._timeout):
+                        done = await self._drain()
                 except Exception:
                     self.failures += 1
                     log.warning("outbox relay failed; events will be retried", exc_info=True)

@@ -180,6 +180,24 @@ async def test_a_failed_publish_keeps_the_rows_for_a_later_flush(parked: None) -
     assert await remaining(keys) == []
 
 
+async def test_a_hanging_backend_does_not_hang_the_flush(parked: None) -> None:
+    org = org_id()
+    keys = {names.ticket(org, 1).key}
+    async with in_transaction() as conn:
+        await outbox.stage(deliveries(org, 1, 2), conn)
+    staged_ids = [r.id for r in await remaining(keys)]
+
+    async def hangs(key: str, event: str, data: dict[str, Any]) -> None:
+        await asyncio.Event().wait()
+
+    relay = outbox.Relay(hangs, postgres=postgres(), timeout=0.2)
+    assert await relay.flush() is False
+    assert relay.failures == 1
+    assert [r.id for r in await remaining(keys)] == staged_ids  # they wait for a later flush
+    assert await outbox.Relay(Recorder(), postgres=postgres()).flush() is True
+    assert await remaining(keys) == []
+
+
 async def test_a_control_message_goes_out_as_control(parked: None) -> None:
     digest = f"digest-{secrets.token_hex(6)}"
     message = {"revoke": {"tokenDigest": digest}}
