@@ -321,15 +321,33 @@ class MemoryPresence(Presence):
         return channels
 
     def _mutate(
-        self, channel_key: str, change: Callable[[dict[str, tuple[_Conn, float]], float], None]
+        self,
+        channel_key: str,
+        change: Callable[[dict[str, tuple[_Conn, float]], float], None],
+        connection_id: str | None = None,
     ) -> PresenceDiff:
-        """Sweep expired connections, apply `change`, and diff the rollups (like the Lua)."""
+        """Sweep expired connections, apply `change`, and diff the rollups (like the Lua).
+
+        Only the people whose connections changed can change in the rollup: the person of
+        `connection_id` (the only connection `change` touches) and those of the expired
+        connections. The rollups are computed for them alone, so a join on a channel with
+        thousands of connections costs a scan, not a rollup of everyone.
+        """
         now = self._clock()
         state = self._live_channel(channel_key, now)
         stored = dict(state.connections) if state is not None else {}
-        before = rollup({cid: conn for cid, (conn, _) in stored.items()})
-        after_conns = {cid: value for cid, value in stored.items() if value[1] > now}
+        expired = [cid for cid, (_, expiry) in stored.items() if expiry <= now]
+        touched = [*expired, connection_id] if connection_id is not None else expired
+        after_conns = stored.copy()
+        for cid in expired:
+            del after_conns[cid]
         change(after_conns, now)
+        people = {
+            found[0].person
+            for cid in touched
+            for found in (stored.get(cid), after_conns.get(cid))
+            if found is not None
+        }
         if after_conns:
             if state is None:
                 state = self._channels[channel_key] = _MemoryChannel()
@@ -337,14 +355,17 @@ class MemoryPresence(Presence):
             state.vanishes_at = now + self.ttl * KEY_TTL_FACTOR
         elif state is not None:
             del self._channels[channel_key]
-        after = rollup({cid: conn for cid, (conn, _) in after_conns.items()})
+        if not people:
+            return PresenceDiff()
+        before = rollup({cid: c for cid, (c, _) in stored.items() if c.person in people})
+        after = rollup({cid: c for cid, (c, _) in after_conns.items() if c.person in people})
         return diff_rollups(before, after)
 
     async def _join(self, channel_key: str, connection_id: str, conn: _Conn) -> PresenceDiff:
         def change(conns: dict[str, tuple[_Conn, float]], now: float) -> None:
             conns[connection_id] = (conn, now + self.ttl)
 
-        diff = self._mutate(channel_key, change)
+        diff = self._mutate(channel_key, change, connection_id)
         self._connection_set(connection_id, self._clock()).add(channel_key)
         return diff
 
@@ -373,7 +394,7 @@ class MemoryPresence(Presence):
                 now + self.ttl,
             )
 
-        diff = self._mutate(channel_key, change)
+        diff = self._mutate(channel_key, change, connection_id)
         if gone:
             self._forget(connection_id, channel_key)
         return diff
@@ -387,7 +408,7 @@ class MemoryPresence(Presence):
         def change(conns: dict[str, tuple[_Conn, float]], now: float) -> None:
             conns.pop(connection_id, None)
 
-        diff = self._mutate(channel_key, change)
+        diff = self._mutate(channel_key, change, connection_id)
         self._forget(connection_id, channel_key)
         return diff
 
