@@ -238,14 +238,18 @@ class Connection:
                 return
             self._queue.append(message)
             return
+        # `run_eagerly`, inlined (this is once per delivery).
+        coro = self._asgi_send(message)
         try:
-            waiting = run_eagerly(self._asgi_send(message))
+            pending = coro.send(None)
+        except StopIteration:
+            return  # written
         except Exception:  # the socket went away; the receive loop sees it and cleans up
             self._broken = True
             log.debug("writes to %s stopped", self.id, exc_info=True)
             return
-        if waiting is not None:
-            self._writer = asyncio.ensure_future(self._drain(waiting))
+        waiting = asyncio.ensure_future(_Resume(coro, pending))  # type: ignore[arg-type]
+        self._writer = asyncio.ensure_future(self._drain(waiting))
 
     @property
     def queued(self) -> int:

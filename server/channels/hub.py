@@ -55,7 +55,7 @@ class NotAvailable(Exception):
     """The real-time backend cannot serve this request right now."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Subscription:
     """One socket's position on one channel."""
 
@@ -146,9 +146,13 @@ class Feed:
         self.offset, self.epoch = entry.offset, entry.epoch
         # Encoded once, and one ASGI message object, for every subscriber.
         frame = text_message(protocol.event(self.wire, entry))
+        offset, epoch = entry.offset, entry.epoch
         for conn, sub in self.subscribers.items():
             if sub.pending is not None:
                 sub.pending.append((entry, frame))
+            elif sub.offset == offset - 1 and sub.epoch == epoch:
+                sub.offset = offset  # the usual case, inlined: this loop is the hot path
+                conn.send_message(frame)
             else:
                 self.deliver(conn, sub, entry, frame)
 
