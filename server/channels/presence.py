@@ -113,11 +113,11 @@ def rollup(connections: dict[str, _Conn]) -> dict[str, events.PresenceEntry]:
         grouped.setdefault(conn.person, []).append((connection_id, conn))
     result: dict[str, events.PresenceEntry] = {}
     for person in sorted(grouped):
-        conns = sorted(grouped[person])
+        conns = grouped[person]
         best = max(_RANK.get(conn.status, 0) for _, conn in conns)
         result[person] = events.PresenceEntry(
             person=person,
-            name=conns[0][1].name,
+            name=min(conns, key=lambda item: item[0])[1].name,
             status="online" if best == _RANK["online"] else "away",
             composing=any(conn.composing for _, conn in conns),
         )
@@ -456,12 +456,22 @@ _MUTATE_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local before = redis.call('HGETALL', KEYS[1])
+local stored = {}
+for i = 1, #before, 2 do stored[before[i]] = before[i + 1] end
+-- Only the people whose connections change can change in the rollup: the expired
+-- connections' and the mutated connection's. Both rollups are returned for them alone, so a
+-- mutation on a channel with thousands of connections does not ship them all, twice.
+local people = {}
+local function touch(raw) if raw then people[cjson.decode(raw).p] = true end end
 for _, conn in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do
+  touch(stored[conn])
   redis.call('HDEL', KEYS[1], conn)
   redis.call('ZREM', KEYS[2], conn)
 end
 local op, conn, gone = ARGV[1], ARGV[4], 0
+touch(stored[conn])
 if op == 'join' then
+  touch(ARGV[5])
   redis.call('HSET', KEYS[1], conn, ARGV[5])
   redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), conn)
 elseif op == 'update' then
@@ -485,11 +495,21 @@ elseif op == 'leave' then
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
-return {before, redis.call('HGETALL', KEYS[1]), gone}
+local function of_people(flat)
+  local out = {}
+  if next(people) == nil then return out end
+  for i = 1, #flat, 2 do
+    if people[cjson.decode(flat[i + 1]).p] then
+      out[#out + 1] = flat[i]
+      out[#out + 1] = flat[i + 1]
+    end
+  end
+  return out
+end
+return {of_people(before), of_people(redis.call('HGETALL', KEYS[1])), gone}
 """
 
-# KEYS = presence hash, expiry zset. ARGV[1] = TTL in ms, ARGV[2] = key TTL in ms,
-# ARGV[3..] = connection ids. Extends the live ones; returns the others (to forget).
+
 _HEARTBEAT_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
