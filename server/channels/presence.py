@@ -447,20 +447,51 @@ def _presence_keys(channel_key: str) -> list[str]:
     return [names.presence_key(channel_key), names.presence_expiry_key(channel_key)]
 
 
+# Rolls the connections of a channel up per person, in Lua, like `rollup()`: `flat` is an
+# HGETALL (connection id, JSON, ...); `only` (a set of people) and `live` (a set of connection
+# ids) restrict it when not nil. Returns one JSON entry ({p, n, s, c}) per person.
+_ROLLUP_LUA = """
+local RANK = {online = 2, away = 1}
+local function rollup(flat, only, live)
+  local best = {}
+  for i = 1, #flat, 2 do
+    local conn = flat[i]
+    if live == nil or live[conn] then
+      local e = cjson.decode(flat[i + 1])
+      if only == nil or only[e.p] then
+        local r = best[e.p]
+        if r == nil then
+          best[e.p] = {p = e.p, n = e.n, s = e.s, c = e.c, id = conn}
+        else
+          if (RANK[e.s] or 0) > (RANK[r.s] or 0) then r.s = e.s end
+          if e.c then r.c = true end
+          if conn < r.id then r.id = conn; r.n = e.n end
+        end
+      end
+    end
+  end
+  local out = {}
+  for _, r in pairs(best) do
+    out[#out + 1] = cjson.encode({p = r.p, n = r.n, s = r.s, c = r.c})
+  end
+  return out
+end
+"""
+
 # KEYS = presence hash, expiry zset. ARGV[1] = op (join, update, leave, expire), ARGV[2] = TTL
 # in ms, ARGV[3] = key TTL in ms, ARGV[4] = connection id, ARGV[5] = entry JSON (join) or
 # status or '' (update), ARGV[6] = '1', '0' or '' (update's composing).
 # Sweeps expired connections (expiry <= now, server clock), applies the op, and returns
 # {stored entries before (flat HGETALL), stored entries after, 1 if the connection left}.
-_MUTATE_LUA = """
+_MUTATE_LUA = _ROLLUP_LUA + """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local before = redis.call('HGETALL', KEYS[1])
 local stored = {}
 for i = 1, #before, 2 do stored[before[i]] = before[i + 1] end
 -- Only the people whose connections change can change in the rollup: the expired
--- connections' and the mutated connection's. Both rollups are returned for them alone, so a
--- mutation on a channel with thousands of connections does not ship them all, twice.
+-- connections' and the mutated connection's. Both rollups are made here, for them alone, so
+-- a mutation on a channel with thousands of connections ships a few entries, not them all.
 local people = {}
 local function touch(raw) if raw then people[cjson.decode(raw).p] = true end end
 for _, conn in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do
@@ -495,18 +526,8 @@ elseif op == 'leave' then
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
-local function of_people(flat)
-  local out = {}
-  if next(people) == nil then return out end
-  for i = 1, #flat, 2 do
-    if people[cjson.decode(flat[i + 1]).p] then
-      out[#out + 1] = flat[i]
-      out[#out + 1] = flat[i + 1]
-    end
-  end
-  return out
-end
-return {of_people(before), of_people(redis.call('HGETALL', KEYS[1])), gone}
+if next(people) == nil then return {{}, {}, gone} end
+return {rollup(before, people, nil), rollup(redis.call('HGETALL', KEYS[1]), people, nil), gone}
 """
 
 
@@ -527,13 +548,16 @@ redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return missing
 """
 
-# KEYS = presence hash, expiry zset. Returns {now in ms, flat HGETALL, flat ZRANGE WITHSCORES}
-# read in one atomic step.
-_SNAPSHOT_LUA = """
+# KEYS = presence hash, expiry zset. Returns the rollup of the live connections (one JSON
+# entry per person), read in one atomic step.
+_SNAPSHOT_LUA = _ROLLUP_LUA + """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-return {now, redis.call('HGETALL', KEYS[1]),
-  redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. now, '+inf')}
+local live = {}
+for _, conn in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. now, '+inf')) do
+  live[conn] = true
+end
+return rollup(redis.call('HGETALL', KEYS[1]), nil, live)
 """
 
 
@@ -542,10 +566,18 @@ def _text(value: str | bytes) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def _conns(flat: list[Any]) -> dict[str, _Conn]:
-    return {
-        _text(cid): _Conn.from_json(raw) for cid, raw in zip(flat[::2], flat[1::2], strict=True)
-    }
+def _rolled(entries: list[Any]) -> dict[str, events.PresenceEntry]:
+    """Rollup entries made by `_ROLLUP_LUA`, by person (in person order)."""
+    out: dict[str, events.PresenceEntry] = {}
+    for raw in entries:
+        conn = _Conn.from_json(raw)
+        out[conn.person] = events.PresenceEntry(
+            person=conn.person,
+            name=conn.name,
+            status="online" if conn.status == "online" else "away",
+            composing=conn.composing,
+        )
+    return dict(sorted(out.items()))
 
 
 class RedisPresence(Presence):
@@ -593,7 +625,7 @@ class RedisPresence(Presence):
         before_flat, after_flat, gone = result
         if channel_set == "remove if gone" and int(gone):
             await self.redis.srem(names.connection_channels_key(connection_id), channel_key)
-        return diff_rollups(rollup(_conns(before_flat)), rollup(_conns(after_flat)))
+        return diff_rollups(_rolled(before_flat), _rolled(after_flat))
 
     async def _join(self, channel_key: str, connection_id: str, conn: _Conn) -> PresenceDiff:
         return await self._mutate(
@@ -653,10 +685,8 @@ class RedisPresence(Presence):
                 await pipe.execute()
 
     async def _snapshot(self, channel_key: str) -> list[events.PresenceEntry]:
-        _, flat, live_ids = await self._snapshot_script(keys=_presence_keys(channel_key))
-        live = {_text(cid) for cid in live_ids}
-        conns = {cid: conn for cid, conn in _conns(flat).items() if cid in live}
-        return list(rollup(conns).values())
+        entries = await self._snapshot_script(keys=_presence_keys(channel_key))
+        return list(_rolled(entries).values())
 
     async def _expire(self, channel_key: str) -> PresenceDiff:
         return await self._mutate(channel_key, "expire")
