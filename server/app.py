@@ -49,6 +49,20 @@ class AppState:
     hub: Hub | None = None
 
 
+# Connections to Redis per process for commands (the pub/sub listener has its own). A burst
+# of sockets joining or leaving at once waits for a free connection rather than failing
+# ("Too many connections"), and Redis is not flooded with thousands of them.
+REDIS_MAX_CONNECTIONS = 64
+REDIS_POOL_TIMEOUT_SECONDS = 10.0
+
+
+def redis_client(url: str) -> aioredis.Redis:
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url, max_connections=REDIS_MAX_CONNECTIONS, timeout=REDIS_POOL_TIMEOUT_SECONDS
+    )
+    return aioredis.Redis.from_pool(pool)  # the client owns the pool: aclose() closes it
+
+
 def build_api() -> Api:
     api = Api()
     api.include(account_routes.api)
@@ -143,7 +157,7 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             if settings.redis_url:
-                state.redis = aioredis.from_url(settings.redis_url)
+                state.redis = redis_client(settings.redis_url)
             realtime = await start_realtime(settings, state.redis)
             state.hub = realtime.hub
             try:

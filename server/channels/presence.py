@@ -483,7 +483,9 @@ end
 # status or '' (update), ARGV[6] = '1', '0' or '' (update's composing).
 # Sweeps expired connections (expiry <= now, server clock), applies the op, and returns
 # {stored entries before (flat HGETALL), stored entries after, 1 if the connection left}.
-_MUTATE_LUA = _ROLLUP_LUA + """
+_MUTATE_LUA = (
+    _ROLLUP_LUA
+    + """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local before = redis.call('HGETALL', KEYS[1])
@@ -529,6 +531,7 @@ redis.call('PEXPIRE', KEYS[2], ARGV[3])
 if next(people) == nil then return {{}, {}, gone} end
 return {rollup(before, people, nil), rollup(redis.call('HGETALL', KEYS[1]), people, nil), gone}
 """
+)
 
 
 _HEARTBEAT_LUA = """
@@ -550,7 +553,9 @@ return missing
 
 # KEYS = presence hash, expiry zset. Returns the rollup of the live connections (one JSON
 # entry per person), read in one atomic step.
-_SNAPSHOT_LUA = _ROLLUP_LUA + """
+_SNAPSHOT_LUA = (
+    _ROLLUP_LUA
+    + """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local live = {}
@@ -559,6 +564,7 @@ for _, conn in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. now, '+inf')) 
 end
 return rollup(redis.call('HGETALL', KEYS[1]), nil, live)
 """
+)
 
 
 def _text(value: str | bytes) -> str:

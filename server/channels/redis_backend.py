@@ -52,6 +52,9 @@ ReconnectCallback = Callable[[frozenset[str]], Awaitable[None] | None]
 _CONNECTION_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError, EOFError)
 
 
+PUBLISH_MAX_CONNECTIONS = 32
+
+
 class ProbeFailed(RedisConnectionError):
     """The pub/sub connection did not answer a PING in time."""
 
@@ -116,8 +119,12 @@ class ResilientRedisBackend(BufferedBackendState, BroadcastBackend):
         If Redis is down at start-up, the listener keeps retrying in the background and
         `connected` stays False (so /readyz says 503) rather than failing the process.
         """
-        self._publisher = aioredis.Redis.from_url(
+        # A blocking pool: a burst of publishes waits for one of a bounded set of connections
+        # instead of failing with "Too many connections" (redis-py's default cap is 100).
+        pool = aioredis.BlockingConnectionPool.from_url(
             self._url,
+            max_connections=PUBLISH_MAX_CONNECTIONS,
+            timeout=self._connect_timeout,
             socket_connect_timeout=self._connect_timeout,
             socket_timeout=self._connect_timeout,
             retry=Retry(
@@ -126,6 +133,7 @@ class ResilientRedisBackend(BufferedBackendState, BroadcastBackend):
             ),
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
+        self._publisher = aioredis.Redis.from_pool(pool)  # owns the pool: aclose() closes it
         self._supervisor = asyncio.create_task(self._supervise(), name="redis-pubsub-listener")
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(self._connect_timeout):

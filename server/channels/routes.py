@@ -327,6 +327,9 @@ class _Session:
             conn.send(protocol.error(str(exc.code), exc.message))
         except NotAvailable as exc:
             conn.send(protocol.error("not_ready", str(exc)))
+        except Exception:  # a bug or a backend failure: say so, keep the socket
+            log.exception("frame handling failed on %s", conn.id)
+            conn.send(protocol.error("internal_error", "The frame could not be handled; retry."))
 
     # -- frames ---------------------------------------------------------------------------------
 

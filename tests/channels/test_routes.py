@@ -854,3 +854,28 @@ async def test_revoking_an_api_key_closes_its_sockets_within_a_second(
         await ok.ping()
     ws = await open_ws(live_server.ws_url, token=key, via="subprotocol")
     await refused(ws, Close.UNAUTHENTICATED, "unauthenticated")
+
+
+async def test_a_failure_while_handling_a_frame_is_an_error_frame_not_a_dropped_socket(
+    live_server: LiveServer,
+    app: Starlette,
+    client: httpx.AsyncClient,
+    team: Team,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ticket = await new_ticket(client, team)
+    presence = app.state.parley.hub.presence
+
+    async def broken(key: str) -> list[Any]:
+        raise RuntimeError("the backend fell over")
+
+    async with session(live_server.ws_url, token_of(team.agent_headers)) as ws:
+        monkeypatch.setattr(presence, "snapshot", broken)
+        # Subscribed, then the presence snapshot fails: said in an error frame.
+        await ws.subscribe(f"ticket:{ticket['id']}")
+        error = await ws.expect_error("internal_error")
+        assert "retry" in error["message"]
+        monkeypatch.undo()
+        await ws.ping()  # the socket is still open
+        subscribed = await ws.subscribe(f"ticket:{ticket['id']}")
+        assert subscribed["recovered"] is True
