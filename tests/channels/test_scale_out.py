@@ -24,6 +24,7 @@ import secrets
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -154,22 +155,49 @@ def is_event(channel: str, name: str, **data: Any) -> Callable[[dict[str, Any]],
     return match
 
 
+@dataclass
+class TwoServers:
+    """Processes A and B, the admin signed in on A and the agent on B, one ticket, and a
+    socket for each (not yet subscribed); `sockets` are closed at the end."""
+
+    a: ParleyProcess
+    b: ParleyProcess
+    admin_token: str
+    agent_token: str
+    ticket: int
+    channel: str
+    on_a: Socket
+    on_b: Socket
+    sockets: list[Socket]
+
+
+@contextlib.asynccontextmanager
+async def two_servers(
+    launch: Launch, deployment: Deployment, **settings: str
+) -> AsyncIterator[TwoServers]:
+    a, b = await asyncio.gather(launch("A", **settings), launch("B", **settings))
+    admin_token, agent_token = await a.login(deployment.admin), await b.login(deployment.agent)
+    ticket = await create_ticket(a, admin_token)
+    on_a = await Socket.open(a, admin_token, "admin on A")
+    on_b = await Socket.open(b, agent_token, "agent on B")
+    pair = TwoServers(
+        a, b, admin_token, agent_token, ticket, f"ticket:{ticket}", on_a, on_b, [on_a, on_b]
+    )
+    try:
+        yield pair
+    finally:
+        for sock in pair.sockets:
+            await sock.close()
+
+
 # --- 1. two processes share events and presence ------------------------------------------------
 
 
 async def test_event_and_presence_cross_processes(launch: Launch, deployment: Deployment) -> None:
-    a, b = await asyncio.gather(
-        launch("A", PRESENCE_TTL_SECONDS=str(PRESENCE_TTL)),
-        launch("B", PRESENCE_TTL_SECONDS=str(PRESENCE_TTL)),
-    )
-    admin_token, agent_token = await a.login(deployment.admin), await b.login(deployment.agent)
-    ticket = await create_ticket(a, admin_token)
-    channel = f"ticket:{ticket}"
     admin_person, agent_person = f"agent:{deployment.admin.id}", f"agent:{deployment.agent.id}"
-
-    on_a = await Socket.open(a, admin_token, "admin on A")
-    on_b = await Socket.open(b, agent_token, "agent on B")
-    try:
+    async with two_servers(launch, deployment, PRESENCE_TTL_SECONDS=str(PRESENCE_TTL)) as two:
+        a, b, ticket, channel = two.a, two.b, two.ticket, two.channel
+        admin_token, agent_token, on_a, on_b = two.admin_token, two.agent_token, two.on_a, two.on_b
         await on_a.subscribe(channel)
         assert presence_people(await on_a.expect(is_snapshot(channel)), "snapshot") == {
             admin_person
@@ -202,9 +230,6 @@ async def test_event_and_presence_cross_processes(launch: Launch, deployment: De
         assert reply["offset"] == event["offset"] + 1 and reply["epoch"] == event["epoch"]
         again = await on_b.expect(is_event(channel, "ticket.response_added"))
         assert again["offset"] == reply["offset"]
-    finally:
-        await on_a.close()
-        await on_b.close()
 
 
 # --- 2. a killed process's viewers leave within the TTL ---------------------------------------
@@ -213,18 +238,10 @@ async def test_event_and_presence_cross_processes(launch: Launch, deployment: De
 async def test_killed_process_viewers_leave_within_ttl(
     launch: Launch, deployment: Deployment
 ) -> None:
-    a, b = await asyncio.gather(
-        launch("A", PRESENCE_TTL_SECONDS=str(PRESENCE_TTL)),
-        launch("B", PRESENCE_TTL_SECONDS=str(PRESENCE_TTL)),
-    )
-    admin_token, agent_token = await a.login(deployment.admin), await b.login(deployment.agent)
-    ticket = await create_ticket(a, admin_token)
-    channel = f"ticket:{ticket}"
     admin_person = f"agent:{deployment.admin.id}"
-
-    on_a = await Socket.open(a, admin_token, "admin on A")
-    on_b = await Socket.open(b, agent_token, "agent on B")
-    try:
+    async with two_servers(launch, deployment, PRESENCE_TTL_SECONDS=str(PRESENCE_TTL)) as two:
+        a, b, channel, agent_token = two.a, two.b, two.channel, two.agent_token
+        on_a, on_b = two.on_a, two.on_b
         await on_a.subscribe(channel)
         await on_b.subscribe(channel)
         snapshot = await on_b.expect(is_snapshot(channel))
@@ -253,9 +270,6 @@ async def test_killed_process_viewers_leave_within_ttl(
             assert people == {f"agent:{deployment.agent.id}"}
         finally:
             await late.close()
-    finally:
-        await on_a.close()
-        await on_b.close()
 
 
 # --- 3. Redis restarts -----------------------------------------------------------------------
@@ -264,15 +278,10 @@ async def test_killed_process_viewers_leave_within_ttl(
 async def test_redis_restart(
     launch: Launch, deployment: Deployment, redis_server: PrivateRedis
 ) -> None:
-    a, b = await asyncio.gather(launch("A"), launch("B"))
-    admin_token, agent_token = await a.login(deployment.admin), await b.login(deployment.agent)
-    ticket = await create_ticket(a, admin_token)
-    channel = f"ticket:{ticket}"
-
-    on_a = await Socket.open(a, admin_token, "admin on A")
-    on_b = await Socket.open(b, agent_token, "agent on B")
-    sockets = [on_a, on_b]
-    try:
+    async with two_servers(launch, deployment) as two:
+        a, b, ticket, channel = two.a, two.b, two.ticket, two.channel
+        admin_token, agent_token, on_a, on_b = two.admin_token, two.agent_token, two.on_a, two.on_b
+        sockets = two.sockets
         for sock in sockets:
             await sock.subscribe(channel)
         await set_status(a, admin_token, ticket, "OPEN")
@@ -325,24 +334,14 @@ async def test_redis_restart(
         finally:
             await stale.close()
 
-    finally:
-        for sock in sockets:
-            await sock.close()
-
-
-
 
 async def test_resume_from_after_redis_restart_replays_exactly_the_missed_events(
     launch: Launch, deployment: Deployment, redis_server: PrivateRedis
 ) -> None:
-    a, b = await asyncio.gather(launch("A"), launch("B"))
-    admin_token, agent_token = await a.login(deployment.admin), await b.login(deployment.agent)
-    ticket = await create_ticket(a, admin_token)
-    channel = f"ticket:{ticket}"
-    on_a = await Socket.open(a, admin_token, "admin on A")
-    on_b = await Socket.open(b, agent_token, "agent on B")
-    sockets = [on_a, on_b]
-    try:
+    async with two_servers(launch, deployment) as two:
+        a, b, ticket, channel = two.a, two.b, two.ticket, two.channel
+        admin_token, agent_token, on_a, on_b = two.admin_token, two.agent_token, two.on_a, two.on_b
+        sockets = two.sockets
         for sock in sockets:
             await sock.subscribe(channel)
         await redis_server.stop()
@@ -377,9 +376,6 @@ async def test_resume_from_after_redis_restart_replays_exactly_the_missed_events
             (e["offset"], e["epoch"], e["event"]) for e in missed
         ]
         assert [e["data"] for e in replayed] == [e["data"] for e in missed]
-    finally:
-        for sock in sockets:
-            await sock.close()
 
 
 async def _status_is(server: ParleyProcess, status: int) -> bool:
@@ -615,8 +611,6 @@ async def test_slow_consumer_reading_soon_after_is_told_4008(
     frames, code, how = await _slow_consumer_close(launch, deployment, read_after=0)
     assert code == 4008, how
     assert frames < OVERFLOW_NOTES
-
-
 
 
 async def test_slow_consumer_reading_late_is_still_told_4008(
