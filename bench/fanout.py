@@ -575,6 +575,7 @@ class FanoutServer(ParleyServer):
             PARLEY_WS_IDLE_SECONDS="3600",  # the bench sockets send nothing after subscribing
             PARLEY_LOGIN_RATE_PER_IP="100000/minute",
             PARLEY_LOGIN_RATE_PER_ACCOUNT="100000/minute",
+            PARLEY_WS_CONNECT_RATE_PER_IP="100000/minute",
         )
         return env
 

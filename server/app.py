@@ -23,6 +23,7 @@ from server.accounts import routes as account_routes
 from server.accounts import service as account_service
 from server.accounts.login_throttle import LoginThrottle
 from server.accounts.principal import Principal
+from server.channels.handshake_limit import HandshakeLimiter
 from server.channels.hub import Hub
 from server.channels.routes import websocket_routes
 from server.channels.runtime import start_realtime
@@ -47,6 +48,7 @@ class AppState:
     login_throttle: LoginThrottle
     redis: aioredis.Redis | None = None
     hub: Hub | None = None
+    handshake_limiter: HandshakeLimiter | None = None
 
 
 # Connections to Redis per process for commands (the pub/sub listener has its own). A burst
@@ -147,6 +149,9 @@ def create_app(settings: Settings) -> Starlette:
             per_ip=settings.login_rate_per_ip,
             per_account=settings.login_rate_per_account,
             redis_url=settings.redis_url,
+        ),
+        handshake_limiter=HandshakeLimiter(
+            per_ip=settings.ws_connect_rate_per_ip, redis_url=settings.redis_url
         ),
     )
 

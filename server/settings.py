@@ -53,6 +53,7 @@ class Settings:
     ws_send_queue: int = 512
     ws_idle_seconds: int = 60
     ws_frames_per_second: int = 20
+    ws_connect_rate_per_ip: str = "600/minute"
     visitor_token_ttl_hours: int = 24
 
     @property
@@ -86,6 +87,7 @@ class Settings:
             "ws_send_queue": _int(env, "WS_SEND_QUEUE", 512, low=8, high=100_000),
             "ws_idle_seconds": _int(env, "WS_IDLE_SECONDS", 60, low=5, high=3600),
             "ws_frames_per_second": _int(env, "WS_FRAMES_PER_SECOND", 20, low=1, high=10_000),
+            "ws_connect_rate_per_ip": _rate(env, "WS_CONNECT_RATE_PER_IP", "600/minute"),
             "visitor_token_ttl_hours": _int(
                 env, "VISITOR_TOKEN_TTL_HOURS", 24, low=1, high=24 * 365
             ),

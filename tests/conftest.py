@@ -116,6 +116,7 @@ def test_settings(database_url: str, data_dir: Path, **overrides: str) -> Settin
         "PARLEY_SECRET_KEY": "test-secret-key-" + "x" * 32,
         "PARLEY_LOGIN_RATE_PER_IP": "10000/minute",
         "PARLEY_LOGIN_RATE_PER_ACCOUNT": "10000/minute",
+        "PARLEY_WS_CONNECT_RATE_PER_IP": "100000/minute",
         "PARLEY_MAX_BODY_BYTES": "65536",
     }
     env.update({f"PARLEY_{k}": v for k, v in overrides.items()})

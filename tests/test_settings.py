@@ -140,7 +140,9 @@ def test_trusted_proxies(tmp_path: Path) -> None:
         assert error_for(tmp_path, TRUSTED_PROXIES=bad).startswith("PARLEY_TRUSTED_PROXIES:")
 
 
-@pytest.mark.parametrize("name", ["LOGIN_RATE_PER_IP", "LOGIN_RATE_PER_ACCOUNT"])
+@pytest.mark.parametrize(
+    "name", ["LOGIN_RATE_PER_IP", "LOGIN_RATE_PER_ACCOUNT", "WS_CONNECT_RATE_PER_IP"]
+)
 def test_rates(tmp_path: Path, name: str) -> None:
     attribute = name.lower()
     assert getattr(load(tmp_path, **{name: "3/second;10/day"}), attribute) == "3/second;10/day"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from datetime import timedelta
 from typing import Any
 
@@ -182,6 +183,16 @@ async def _serve(websocket: WebSocket, endpoint: str, send: Send) -> None:
     state = websocket.app.state.parley
     settings: Settings = state.settings
     hub: Hub = state.hub
+    ip = websocket.client.host if websocket.client else "unknown"
+    wait = await state.handshake_limiter.wait_for(ip)
+    if wait:
+        await websocket.accept()
+        await _refuse(
+            websocket, Close.RATE_LIMITED, "rate_limited",
+            f"Too many connections from your address; wait {math.ceil(wait)} s.",
+            retryAfter=math.ceil(wait),
+        )  # fmt: skip
+        return
     header_token, offered = _header_token(websocket)
     known: tuple[Identity, Organization] | None = None
     if header_token is not None:
@@ -233,10 +244,10 @@ async def _serve(websocket: WebSocket, endpoint: str, send: Send) -> None:
         await conn.stop()
 
 
-async def _refuse(websocket: WebSocket, code: int, error: str, message: str) -> None:
+async def _refuse(websocket: WebSocket, code: int, error: str, message: str, **extra: Any) -> None:
     """Say why in an error frame, then close with `code`."""
     try:
-        await websocket.send_text(protocol.error(error, message))
+        await websocket.send_text(protocol.error(error, message, **extra))
         await websocket.close(code, message[:120])
     except Exception:  # the client left first
         log.debug("could not refuse a socket politely", exc_info=True)

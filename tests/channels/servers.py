@@ -141,6 +141,7 @@ class Deployment:
             PARLEY_WORKERS="1",
             PARLEY_LOGIN_RATE_PER_IP="100000/minute",
             PARLEY_LOGIN_RATE_PER_ACCOUNT="100000/minute",
+            PARLEY_WS_CONNECT_RATE_PER_IP="100000/minute",
         )
         env.update({f"PARLEY_{k}": v for k, v in overrides.items()})
         return env

@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 from websockets.exceptions import InvalidStatus
 
 from server.channels import events, protocol
+from server.channels.handshake_limit import HandshakeLimiter
 from server.channels.protocol import Close
 from tests.channels.conftest import LiveServer
 from tests.channels.wsclient import WS, open_ws, session
@@ -879,3 +880,26 @@ async def test_a_failure_while_handling_a_frame_is_an_error_frame_not_a_dropped_
         await ws.ping()  # the socket is still open
         subscribed = await ws.subscribe(f"ticket:{ticket['id']}")
         assert subscribed["recovered"] is True
+
+
+async def test_too_many_handshakes_from_one_address_are_told_to_wait(
+    live_server: LiveServer, app: Starlette, team: Team
+) -> None:
+    state = app.state.parley
+    saved = state.handshake_limiter
+    state.handshake_limiter = HandshakeLimiter(
+        per_ip="2/minute",
+        redis_url=state.settings.redis_url,
+        key_prefix=f"test-{uuid.uuid4().hex}",
+    )
+    try:
+        for _ in range(2):
+            async with session(live_server.ws_url, token_of(team.agent_headers)) as ws:
+                await ws.ping()
+        ws = await open_ws(live_server.ws_url)  # the third within the minute
+        error = await ws.expect_error("rate_limited")
+        assert 1 <= error["retryAfter"] <= 60
+        assert "wait" in error["message"]
+        assert await ws.closed() == Close.RATE_LIMITED == 4429
+    finally:
+        state.handshake_limiter = saved
