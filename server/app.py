@@ -19,6 +19,7 @@ from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
 import server.web.ids  # noqa: F401  (registers the `{name:id}` path convertor)
+from server.accounts import embed_routes
 from server.accounts import routes as account_routes
 from server.accounts import service as account_service
 from server.accounts.login_throttle import LoginThrottle
@@ -31,7 +32,7 @@ from server.db import tortoise_config
 from server.errors import ErrorCode, NotReady, ParleyError, Unauthenticated, error_body
 from server.settings import Settings
 from server.tickets import routes as ticket_routes
-from server.web.cors import JsonErrorCORSMiddleware
+from server.web.cors import EmbedCORSMiddleware, JsonErrorCORSMiddleware
 from server.web.endpoints import Api
 from server.web.openapi import build_openapi
 
@@ -68,6 +69,7 @@ def redis_client(url: str) -> aioredis.Redis:
 def build_api() -> Api:
     api = Api()
     api.include(account_routes.api)
+    api.include(embed_routes.api)
     api.include(ticket_routes.api)
     return api
 
@@ -182,6 +184,8 @@ def create_app(settings: Settings) -> Starlette:
         *websocket_routes(),
     ]
     middleware = [
+        # Outermost: it answers the widget's paths itself (origins allowed per organisation).
+        Middleware(EmbedCORSMiddleware),
         Middleware(
             JsonErrorCORSMiddleware,
             allow_origins=list(settings.allowed_origins),
@@ -190,7 +194,7 @@ def create_app(settings: Settings) -> Starlette:
             # Without this a cross-origin console or widget cannot read how long to wait.
             expose_headers=["Retry-After"],
             max_age=600,
-        )
+        ),
     ]
     app = Starlette(
         routes=routes,

@@ -21,6 +21,11 @@ class Organization(Model):
     # Bumped in the same transaction as each ticket insert (see tickets/numbering.py).
     ticket_counter = fields.IntField(default=0)
     settings: dict = fields.JSONField(default=dict)
+    # Public: names the organisation's widget on customers' sites (not a secret). Set when the
+    # organisation is created (and by the migration for older ones).
+    site_key = fields.CharField(max_length=40, unique=True, null=True)
+    # Secret: a customer's server signs its user ids with it (widget identity verification).
+    identity_secret = fields.CharField(max_length=80, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -101,6 +106,12 @@ class Contact(Model):
     email = fields.CharField(max_length=254, null=True)
     name = fields.CharField(max_length=200, default="")
     external_id = fields.CharField(max_length=200, null=True)
+    # True when the host site vouched for this person (`userId` + `userHash`, see
+    # accounts/widget_identity.py); `external_id` is then their user id on that site.
+    verified = fields.BooleanField(default=False, db_default=False)
+    # The address an unverified visitor typed. Never used to find or merge contacts, so typing
+    # someone else's email gives a visitor nothing of theirs.
+    claimed_email = fields.CharField(max_length=254, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -26,6 +26,7 @@ from server.accounts.schemas import (
     OrganizationOut,
     OrganizationUpdate,
     VisitorTokenOut,
+    WidgetOut,
 )
 from server.web.endpoints import Access, Api, Call
 from server.web.schema import Page
@@ -170,10 +171,12 @@ async def mint_widget_token(call: Call) -> BaseModel:
     )
 
 
-def _organization_out(org: Organization) -> OrganizationOut:
+def _organization_out(org: Organization, *, admin: bool) -> OrganizationOut:
     return OrganizationOut(
         id=org.id, name=org.name, slug=org.slug, ticket_prefix=org.ticket_prefix,
-        allowed_origins=service.allowed_origins(org),
+        allowed_origins=service.allowed_origins(org), site_key=org.site_key or "",
+        widget=WidgetOut.model_validate(service.widget_settings(org)),
+        identity_secret=org.identity_secret if admin else None,
     )  # fmt: skip
 
 
@@ -182,9 +185,9 @@ def _organization_out(org: Organization) -> OrganizationOut:
     response=OrganizationOut,
 )  # fmt: skip
 async def get_org(call: Call) -> BaseModel:
-    """The organisation and its widget origins."""
+    """The organisation, its widget's site key and settings (the identity secret: admins)."""
     org = await service.get_organization(organization_id=call.agent.organization_id)
-    return _organization_out(org)
+    return _organization_out(org, admin=call.agent.is_admin)
 
 
 @api.endpoint(
@@ -192,8 +195,22 @@ async def get_org(call: Call) -> BaseModel:
     access=Access.ADMIN, body=OrganizationUpdate, response=OrganizationOut, errors=(403, 422),
 )  # fmt: skip
 async def update_org(call: Call) -> BaseModel:
-    """Set the origins allowed to embed the widget (admins only)."""
-    org = await service.set_allowed_origins(
-        principal=call.agent, origins=list(dict.fromkeys(call.body.allowed_origins))
+    """Set the widget's allowed origins and settings (given fields only; admins only)."""
+    b = call.body
+    widget = (
+        b.widget.model_dump(mode="json", by_alias=True, exclude_unset=True) if b.widget else None
     )
-    return _organization_out(org)
+    org = await service.update_organization(
+        principal=call.agent, allowed_origins=b.allowed_origins, widget=widget
+    )
+    return _organization_out(org, admin=True)
+
+
+@api.endpoint(
+    "POST", "/api/org/identity-secret", summary="Rotate the identity secret",
+    tag="organisation", access=Access.ADMIN, response=OrganizationOut, errors=(403,),
+)  # fmt: skip
+async def rotate_identity_secret(call: Call) -> BaseModel:
+    """A new identity secret; `userHash`es made with the old one are refused from now on."""
+    org = await service.rotate_identity_secret(principal=call.agent)
+    return _organization_out(org, admin=True)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import EmailStr, Field, StringConstraints, field_validator
 
 from server.accounts.models import Role
 from server.web.schema import RequestModel, ResponseModel
@@ -132,15 +133,91 @@ class VisitorTokenOut(ResponseModel):
     contact: ContactOut
 
 
+# --- the widget ------------------------------------------------------------------------------
+
+PreChatMode = Literal["required", "optional", "hidden"]
+TimeOfDay = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class PreChat(RequestModel):
+    """Which pre-chat fields the widget asks for, and whether they are required."""
+
+    name: PreChatMode = "optional"
+    email: PreChatMode = "optional"
+
+
+class BusinessHours(RequestModel):
+    """Opening hours; outside them nobody is "available now" and the widget offers the form."""
+
+    timezone: str = Field(max_length=64, description="An IANA zone, e.g. Europe/Paris.")
+    days: dict[Weekday, list[tuple[TimeOfDay, TimeOfDay]]] = Field(
+        description="Per weekday, up to 4 [start, end) ranges in local time; missing: closed."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a known IANA time zone") from None
+        return value
+
+    @field_validator("days")
+    @classmethod
+    def _ranges(cls, value: dict[str, list[tuple[str, str]]]) -> dict[str, list[tuple[str, str]]]:
+        for day, ranges in value.items():
+            if len(ranges) > 4:
+                raise ValueError(f"{day}: at most 4 ranges")
+            for start, end in ranges:
+                if start >= end:
+                    raise ValueError(f"{day}: {start}-{end} must start before it ends")
+        return value
+
+
+class WidgetSettings(RequestModel):
+    """A change to the widget's settings: fields not given are kept."""
+
+    greeting: str | None = Field(default=None, max_length=500)
+    primary_color: Color | None = None
+    pre_chat: PreChat | None = None
+    business_hours: BusinessHours | None = Field(
+        default=None, description="null: open around the clock."
+    )
+    verification_required: bool | None = Field(
+        default=None,
+        description="Refuse widget sessions without a valid `userId` + `userHash`.",
+    )
+    routing: Literal["manual", "automatic"] | None = None
+
+
+class WidgetOut(ResponseModel):
+    greeting: str
+    primary_color: str
+    pre_chat: dict[str, PreChatMode]
+    business_hours: dict[str, Any] | None
+    verification_required: bool
+    routing: Literal["manual", "automatic"]
+
+
 class OrganizationOut(ResponseModel):
     id: int
     name: str
     slug: str
     ticket_prefix: str
     allowed_origins: list[str] = Field(
-        description="Origins whose pages may open the widget's WebSocket (`/ws/widget`)."
+        description="Origins whose pages may use the widget (`/api/embed/*`, `/ws/widget`)."
+    )
+    site_key: str = Field(description="The widget's public key (`data-site-key`).")
+    widget: WidgetOut
+    identity_secret: str | None = Field(
+        description="For identity verification (admins only; null for agents). Keep it on "
+        "your servers: `userHash = HMAC-SHA256(identitySecret, userId)` in hex."
     )
 
 
 class OrganizationUpdate(RequestModel):
-    allowed_origins: list[Origin] = Field(max_length=100)
+    allowed_origins: list[Origin] | None = Field(default=None, max_length=100)
+    widget: WidgetSettings | None = None

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from server.accounts import secrets, visitor_tokens
+from server.accounts import secrets, visitor_tokens, widget_identity
 from server.accounts.login_throttle import LoginThrottle
 from server.accounts.models import AccessToken, Agent, ApiKey, Contact, Organization, Role
 from server.accounts.principal import Principal
@@ -26,6 +27,8 @@ PREFIX_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{0,11}$")
 MIN_PASSWORD_LENGTH = 8
 # Token use is recorded at most this often, so authenticating is not a write per request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# How long after issue a visitor token can still be exchanged for a new one (same contact).
+VISITOR_REFRESH_WINDOW = timedelta(days=7)
 
 
 def now() -> datetime:
@@ -51,7 +54,13 @@ async def create_organization(*, name: str, slug: str, ticket_prefix: str = "TKT
         )
     try:
         async with in_transaction():
-            return await Organization.create(name=name, slug=slug, ticket_prefix=ticket_prefix)
+            return await Organization.create(
+                name=name,
+                slug=slug,
+                ticket_prefix=ticket_prefix,
+                site_key=widget_identity.new_site_key(),
+                identity_secret=widget_identity.new_identity_secret(),
+            )
     except IntegrityError:
         raise Conflict(f"An organisation with slug {slug!r} already exists.") from None
 
@@ -414,8 +423,36 @@ def allowed_origins(org: Organization) -> list[str]:
     return [str(v) for v in value]
 
 
-async def set_allowed_origins(*, principal: Principal, origins: list[str]) -> Organization:
+DEFAULT_WIDGET: dict[str, Any] = {
+    "greeting": "Hi! How can we help?",
+    "primaryColor": "#2563eb",
+    "preChat": {"name": "optional", "email": "optional"},
+    "businessHours": None,
+    "verificationRequired": False,
+    "routing": "manual",
+}
+
+
+def widget_settings(org: Organization) -> dict[str, Any]:
+    """The organisation's widget settings, defaults filled in (wire names)."""
+    stored = (org.settings or {}).get("widget") or {}
+    merged = {**DEFAULT_WIDGET, **stored}
+    merged["preChat"] = {**DEFAULT_WIDGET["preChat"], **(stored.get("preChat") or {})}
+    return merged
+
+
+async def update_organization(
+    *,
+    principal: Principal,
+    allowed_origins: list[str] | None = None,
+    widget: dict[str, Any] | None = None,
+) -> Organization:
+    """Admins change the widget's origins and settings (`widget`: given keys only)."""
     principal.require_admin()
+    if allowed_origins is None and not widget:
+        raise ValidationFailed(
+            "Nothing to change.", fields={"body": "Give allowedOrigins or widget."}
+        )
     async with in_transaction() as conn:
         org = await (
             Organization.filter(id=principal.organization_id)
@@ -425,6 +462,127 @@ async def set_allowed_origins(*, principal: Principal, origins: list[str]) -> Or
         )
         if org is None:
             raise NotFound("Organisation not found.")
-        org.settings = {**(org.settings or {}), "allowedOrigins": origins}
+        settings = dict(org.settings or {})
+        if allowed_origins is not None:
+            settings["allowedOrigins"] = list(dict.fromkeys(allowed_origins))
+        if widget:
+            old = settings.get("widget") or {}
+            new = {**old, **widget}
+            if "preChat" in widget:  # one field of the pre-chat form changes, not all
+                new["preChat"] = {**(old.get("preChat") or {}), **widget["preChat"]}
+            settings["widget"] = new
+        org.settings = settings
         await org.save(using_db=conn, update_fields=["settings", "updated_at"])
     return org
+
+
+async def rotate_identity_secret(*, principal: Principal) -> Organization:
+    """A new identity secret; hashes made with the old one stop verifying at once."""
+    principal.require_admin()
+    async with in_transaction() as conn:
+        org = await Organization.get_or_none(id=principal.organization_id).using_db(conn)
+        if org is None:
+            raise NotFound("Organisation not found.")
+        org.identity_secret = widget_identity.new_identity_secret()
+        await org.save(using_db=conn, update_fields=["identity_secret", "updated_at"])
+    return org
+
+
+async def organization_for_site_key(site_key: str) -> Organization:
+    org = await Organization.get_or_none(site_key=site_key) if site_key else None
+    if org is None:
+        raise NotFound("Unknown site key.")
+    return org
+
+
+async def open_visitor_session(
+    *,
+    org: Organization,
+    name: str | None,
+    email: str | None,
+    user_id: str | None,
+    user_hash: str | None,
+    token: str | None,
+    secret_key: str,
+) -> Contact:
+    """The contact a widget session is for (see docs/widget.md):
+
+    - `userId` + `userHash` (HMAC of the user id with the identity secret): that user's
+      verified contact, found by user id or created;
+    - else, when the organisation requires verification: 401;
+    - else a still-valid visitor token of this organisation: the same (anonymous) contact;
+    - else a new anonymous contact. The email an unverified visitor types is kept as
+      `claimedEmail` only: it never finds or merges with another contact.
+    """
+    widget = widget_settings(org)
+    if user_id is not None or user_hash is not None:
+        if not user_id or not user_hash:
+            raise ValidationFailed(
+                "Identity verification needs both userId and userHash.",
+                fields={"userHash" if user_id else "userId": "Required with the other."},
+            )
+        if not org.identity_secret or not widget_identity.verify(
+            org.identity_secret, user_id, user_hash
+        ):
+            raise Unauthenticated("Identity verification failed: userHash does not match.")
+        return await _verified_contact(org, user_id, name, email)
+    if widget["verificationRequired"]:
+        raise Unauthenticated("This site requires identity verification (userId and userHash).")
+    if token:
+        claims = _visitor_claims(token, secret_key)
+        if claims is not None and claims.organization_id == org.id:
+            contact = await Contact.get_or_none(id=claims.contact_id, organization_id=org.id)
+            if contact is not None:
+                return await _fill_in(contact, name, email)
+    async with in_transaction() as conn:
+        return await Contact.create(
+            organization_id=org.id, name=name or "", claimed_email=email, using_db=conn
+        )
+
+
+def _visitor_claims(token: str, secret_key: str) -> visitor_tokens.VisitorClaims | None:
+    try:
+        # A token past its lifetime still identifies an anonymous visitor for a refresh
+        # within a week of issue; after that they start over.
+        return visitor_tokens.verify(secret_key, token, ttl=VISITOR_REFRESH_WINDOW)
+    except Unauthenticated:
+        return None
+
+
+async def _verified_contact(
+    org: Organization, user_id: str, name: str | None, email: str | None
+) -> Contact:
+    async with in_transaction() as conn:
+        contact = await Contact.get_or_none(organization_id=org.id, external_id=user_id).using_db(
+            conn
+        )
+        if contact is None:
+            try:
+                async with in_transaction(conn.connection_name) as inner:
+                    contact = await Contact.create(
+                        organization_id=org.id, external_id=user_id, verified=True,
+                        name=name or "", claimed_email=email, using_db=inner,
+                    )  # fmt: skip
+                    return contact
+            except IntegrityError:  # created meanwhile by another session of this user
+                contact = await Contact.get(organization_id=org.id, external_id=user_id).using_db(
+                    conn
+                )
+        if not contact.verified:
+            contact.verified = True
+            await contact.save(using_db=conn, update_fields=["verified", "updated_at"])
+    return await _fill_in(contact, name, email)
+
+
+async def _fill_in(contact: Contact, name: str | None, email: str | None) -> Contact:
+    """A name or email given now fills in what the contact lacks (never overwrites)."""
+    changed = []
+    if name and not contact.name:
+        contact.name = name
+        changed.append("name")
+    if email and not contact.email and not contact.claimed_email:
+        contact.claimed_email = email
+        changed.append("claimed_email")
+    if changed:
+        await contact.save(update_fields=[*changed, "updated_at"])
+    return contact

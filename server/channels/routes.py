@@ -32,6 +32,7 @@ from server.channels.protocol import BadFrame, Close
 from server.errors import ParleyError, Unauthenticated
 from server.settings import Settings
 from server.tickets.models import Ticket
+from server.web import origins
 
 log = logging.getLogger(__name__)
 
@@ -62,31 +63,15 @@ class _Endpoint:
 # --- origins ---------------------------------------------------------------------------------
 
 
-def own_origin(websocket: WebSocket) -> str:
-    """Parley's origin as this request reached it (ws -> http, wss -> https)."""
-    scheme = "https" if websocket.url.scheme in ("wss", "https") else "http"
-    host = websocket.headers.get("host", "")
-    return f"{scheme}://{host}".lower()
-
-
 def origin_allowed(
     websocket: WebSocket, endpoint: str, settings: Settings, org: Organization | None
 ) -> bool:
-    """Parley's own origin and PARLEY_ALLOWED_ORIGINS always; for `/ws/widget` also the
-    organisation's own allow-list (`org` None: not known yet, so not yet allowed)."""
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        # Not a browser (browsers always send Origin on WebSocket handshakes), so not a
-        # cross-site attack: non-browser clients still need a valid token.
-        return True
-    origin = origin.lower().rstrip("/")
-    if origin == own_origin(websocket) or origin in settings.allowed_origins:
-        return True
-    return (
-        endpoint == WIDGET_ENDPOINT
-        and org is not None
-        and origin in account_service.allowed_origins(org)
+    """See `server/web/origins.py`; an organisation's own list counts only for the widget
+    endpoint, once the organisation is known (`org`)."""
+    org_allowed = (
+        account_service.allowed_origins(org) if endpoint == WIDGET_ENDPOINT and org else []
     )
+    return origins.origin_allowed(websocket, settings.allowed_origins, org_allowed)
 
 
 # --- authentication --------------------------------------------------------------------------

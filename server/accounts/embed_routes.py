@@ -1,0 +1,144 @@
+"""Public endpoints the widget calls from customers' sites: `/api/embed/*`.
+
+No bearer token: the site key names the organisation, and the page's origin must be one the
+organisation allows (see server/web/origins.py). CORS for these paths is answered by
+`EmbedCORSMiddleware` (server/web/cors.py) for any origin; the decision is made here, per
+organisation.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from pydantic import EmailStr, Field, StringConstraints
+from starlette.requests import Request
+
+from server.accounts import embed, service, visitor_tokens
+from server.accounts.models import Contact, Organization
+from server.accounts.schemas import Name, WidgetOut
+from server.errors import Forbidden
+from server.web import origins
+from server.web.endpoints import Access, Api, Call
+from server.web.schema import RequestModel, ResponseModel
+
+api = Api()
+TAG = "embed"
+
+SiteKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class EmbedSessionRequest(RequestModel):
+    site_key: SiteKey
+    name: Name | None = None
+    email: EmailStr | None = None
+    user_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None, description="The host site's id for this user (identity verification)."
+    )
+    user_hash: Annotated[str, StringConstraints(max_length=128)] | None = Field(
+        default=None, description="HMAC-SHA256(identity secret, userId), lower-case hex."
+    )
+    token: Annotated[str, StringConstraints(max_length=512)] | None = Field(
+        default=None,
+        description="The visitor token held so far: the same anonymous visitor gets a fresh "
+        "token for the same contact (within 7 days of its issue).",
+    )
+
+
+class VisitorContact(ResponseModel):
+    id: int
+    name: str
+    email: str | None
+    verified: bool
+
+
+class EmbedSessionOut(ResponseModel):
+    token: str
+    expires_at: str
+    contact: VisitorContact
+
+
+class EmbedConfigQuery(RequestModel):
+    site_key: SiteKey
+
+
+class EmbedOrganization(ResponseModel):
+    name: str
+
+
+class EmbedConfigOut(ResponseModel):
+    organization: EmbedOrganization
+    widget: WidgetOut
+    categories: list[str]
+    available_now: bool = Field(
+        description="An agent is online and it is within business hours: offer chat; else the "
+        "ticket form."
+    )
+    within_business_hours: bool
+    websocket_url: str
+
+
+def _check_origin(request: Request, org: Organization) -> None:
+    settings = request.app.state.parley.settings
+    if not origins.origin_allowed(request, settings.allowed_origins, service.allowed_origins(org)):
+        raise Forbidden("This page's origin may not use this organisation's widget.")
+
+
+def _visitor(contact: Contact) -> VisitorContact:
+    return VisitorContact(
+        id=contact.id,
+        name=contact.name,
+        email=contact.email or contact.claimed_email,
+        verified=contact.verified,
+    )
+
+
+@api.endpoint(
+    "POST", "/api/embed/session", summary="Start or refresh a widget session", tag=TAG,
+    access=Access.PUBLIC, body=EmbedSessionRequest, response=EmbedSessionOut,
+    errors=(401, 403, 404, 422),
+)  # fmt: skip
+async def session(call: Call) -> EmbedSessionOut:
+    """A visitor token for the widget: verified (`userId` + `userHash`), the same anonymous
+    visitor again (`token`), or a new anonymous visitor."""
+    b = call.body
+    org = await service.organization_for_site_key(b.site_key)
+    _check_origin(call.request, org)
+    settings = call.request.app.state.parley.settings
+    contact = await service.open_visitor_session(
+        org=org, name=b.name, email=str(b.email) if b.email else None,
+        user_id=b.user_id, user_hash=b.user_hash, token=b.token,
+        secret_key=settings.secret_key,
+    )  # fmt: skip
+    token, expires_at = visitor_tokens.issue(
+        settings.secret_key, organization_id=org.id, contact_id=contact.id,
+        ttl=timedelta(hours=settings.visitor_token_ttl_hours),
+    )  # fmt: skip
+    return EmbedSessionOut(
+        token=token, expires_at=expires_at.isoformat(), contact=_visitor(contact)
+    )
+
+
+@api.endpoint(
+    "GET", "/api/embed/config", summary="The widget's configuration", tag=TAG,
+    access=Access.PUBLIC, query=EmbedConfigQuery, response=EmbedConfigOut, errors=(403, 404),
+)  # fmt: skip
+async def config(call: Call) -> EmbedConfigOut:
+    """Branding, greeting, pre-chat fields, categories, whether someone can chat now, and
+    where the widget's WebSocket is."""
+    request = call.request
+    org = await service.organization_for_site_key(call.query.site_key)
+    _check_origin(request, org)
+    widget = service.widget_settings(org)
+    hub = request.app.state.parley.hub
+    within = embed.within_business_hours(widget.get("businessHours"), service.now())
+    available = within and await embed.agents_online(hub.presence, org)
+    scheme = "wss" if request.url.scheme == "https" else "ws"
+    return EmbedConfigOut(
+        organization=EmbedOrganization(name=org.name),
+        widget=WidgetOut.model_validate(widget),
+        categories=list((org.settings or {}).get("categories") or []),
+        available_now=available,
+        within_business_hours=within,
+        websocket_url=f"{scheme}://{request.headers.get('host', '')}/ws/widget",
+    )

@@ -1,0 +1,300 @@
+"""`/api/embed/session` and `/api/embed/config`: site keys, origins, identity verification,
+anonymous visitors, availability; and the widget settings on `/api/org`."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from server.accounts import embed, service, widget_identity
+from server.accounts.models import Contact
+from server.channels import names
+from tests.factories import Team, make_ticket
+
+SHOP = "https://shop.example.com"
+
+
+async def org_of(client: httpx.AsyncClient, team: Team) -> dict[str, Any]:
+    response = await client.get("/api/org", headers=team.admin_headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def allow(client: httpx.AsyncClient, team: Team, **widget: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"allowedOrigins": [SHOP]}
+    if widget:
+        body["widget"] = widget
+    response = await client.patch("/api/org", headers=team.admin_headers, json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def start(client: httpx.AsyncClient, site_key: str, **body: Any) -> httpx.Response:
+    return await client.post(
+        "/api/embed/session", json={"siteKey": site_key, **body}, headers={"Origin": SHOP}
+    )
+
+
+# --- the organisation's widget settings -----------------------------------------------------
+
+
+async def test_the_organisation_has_a_site_key_defaults_and_a_secret_for_admins(
+    client: httpx.AsyncClient, team: Team
+) -> None:
+    org = await org_of(client, team)
+    assert org["siteKey"].startswith("pk_")
+    assert org["identitySecret"].startswith("ivs_")
+    assert org["widget"] == {
+        "greeting": "Hi! How can we help?",
+        "primaryColor": "#2563eb",
+        "preChat": {"name": "optional", "email": "optional"},
+        "businessHours": None,
+        "verificationRequired": False,
+        "routing": "manual",
+    }
+    as_agent = (await client.get("/api/org", headers=team.agent_headers)).json()
+    assert as_agent["identitySecret"] is None and as_agent["siteKey"] == org["siteKey"]
+
+
+async def test_widget_settings_change_field_by_field(client: httpx.AsyncClient, team: Team) -> None:
+    hours = {"timezone": "Europe/Paris", "days": {"mon": [["09:00", "12:00"], ["13:00", "17:30"]]}}
+    org = await allow(
+        client, team, greeting="Bonjour", businessHours=hours, preChat={"email": "required"}
+    )
+    assert org["widget"]["greeting"] == "Bonjour"
+    assert org["widget"]["businessHours"] == hours
+    assert org["widget"]["preChat"] == {"name": "optional", "email": "required"}
+    org = await allow(client, team, routing="automatic")
+    assert org["widget"]["greeting"] == "Bonjour" and org["widget"]["routing"] == "automatic"
+    assert org["allowedOrigins"] == [SHOP]
+
+
+@pytest.mark.parametrize(
+    "widget",
+    [
+        {"primaryColor": "blue"},
+        {"routing": "random"},
+        {"preChat": {"name": "maybe"}},
+        {"businessHours": {"timezone": "Mars/Olympus", "days": {}}},
+        {"businessHours": {"timezone": "UTC", "days": {"mon": [["17:00", "09:00"]]}}},
+        {"businessHours": {"timezone": "UTC", "days": {"mon": [["24:00", "25:00"]]}}},
+        {"businessHours": {"timezone": "UTC", "days": {"someday": [["09:00", "10:00"]]}}},
+        {"businessHours": {"timezone": "UTC", "days": {"mon": [["09:00", "10:00"]] * 5}}},
+        {"greeting": "x" * 501},
+        {"colour": "#ffffff"},
+    ],
+)
+async def test_bad_widget_settings_are_422(
+    client: httpx.AsyncClient, team: Team, widget: dict[str, Any]
+) -> None:
+    response = await client.patch("/api/org", headers=team.admin_headers, json={"widget": widget})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "validation_failed"
+
+
+async def test_an_empty_change_is_422_and_agents_may_not_change(
+    client: httpx.AsyncClient, team: Team
+) -> None:
+    empty = await client.patch("/api/org", headers=team.admin_headers, json={})
+    assert empty.status_code == 422
+    agent = await client.patch("/api/org", headers=team.agent_headers, json={"widget": {}})
+    assert agent.status_code == 403
+
+
+# --- sessions ------------------------------------------------------------------------------
+
+
+async def test_an_anonymous_visitor_gets_a_new_contact_and_keeps_it_with_its_token(
+    client: httpx.AsyncClient, team: Team
+) -> None:
+    org = await allow(client, team)
+    first = await start(client, org["siteKey"], name="Vera", email="vera@example.com")
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert body["token"].startswith("prl_vt_")
+    assert body["contact"]["name"] == "Vera" and body["contact"]["verified"] is False
+    assert body["contact"]["email"] == "vera@example.com"
+    assert first.headers["access-control-allow-origin"] == SHOP
+
+    again = await start(client, org["siteKey"], token=body["token"])
+    assert again.json()["contact"]["id"] == body["contact"]["id"]
+    other = await start(client, org["siteKey"], token="prl_vt_forged.token")
+    assert other.json()["contact"]["id"] != body["contact"]["id"]
+
+
+async def test_typing_someone_elses_email_gives_an_unverified_visitor_nothing_of_theirs(
+    client: httpx.AsyncClient, team: Team
+) -> None:
+    org = await allow(client, team)
+    ticket = await make_ticket(team.admin_principal)
+    victim_email = ticket.ticket.requester_email
+    response = await start(client, org["siteKey"], email=victim_email)
+    assert response.status_code == 200
+    contact = response.json()["contact"]
+    assert contact["id"] != ticket.ticket.requester_id
+    stored = await Contact.get(id=contact["id"])
+    assert stored.email is None and stored.claimed_email == victim_email
+
+
+async def test_a_verified_user_gets_the_same_contact_on_any_device(
+    client: httpx.AsyncClient, team: Team
+) -> None:
+    org = await allow(client, team)
+    user = f"user-{uuid.uuid4().hex[:8]}"
+    good = widget_identity.user_hash(org["identitySecret"], user)
+    first = await start(client, org["siteKey"], userId=user, userHash=good, name="Ulla")
+    assert first.status_code == 200, first.text
+    contact = first.json()["contact"]
+    assert contact["verified"] is True and contact["name"] == "Ulla"
+    second = await start(client, org["siteKey"], userId=user, userHash=good)
+    assert second.json()["contact"]["id"] == contact["id"]
+    stored = await Contact.get(id=contact["id"])
+    assert stored.external_id == user and stored.verified
+
+
+@pytest.mark.parametrize("mangle", ["wrong", "short", "upper", "other-user"])
+async def test_a_wrong_user_hash_is_401(client: httpx.AsyncClient, team: Team, mangle: str) -> None:
+    org = await allow(client, team)
+    good = widget_identity.user_hash(org["identitySecret"], "u-1")
+    given = {
+        "wrong": ("u-1", "0" * 64),
+        "short": ("u-1", good[:-2]),
+        "upper": ("u-1", good.upper()),
+        "other-user": ("u-2", good),
+    }[mangle]
+    response = await start(client, org["siteKey"], userId=given[0], userHash=given[1])
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthenticated"
+
+
+async def test_user_id_and_hash_come_together(client: httpx.AsyncClient, team: Team) -> None:
+    org = await allow(client, team)
+    for body in ({"userId": "u-1"}, {"userHash": "0" * 64}):
+        response = await start(client, org["siteKey"], **body)
+        assert response.status_code == 422, body
+
+
+async def test_required_verification_refuses_anonymous_visitors(
+    client: httpx.AsyncClient, team: Team
+) -> None:
+    org = await allow(client, team, verificationRequired=True)
+    anonymous = await start(client, org["siteKey"], name="Anon")
+    assert anonymous.status_code == 401
+    good = widget_identity.user_hash(org["identitySecret"], "u-9")
+    verified = await start(client, org["siteKey"], userId="u-9", userHash=good)
+    assert verified.status_code == 200
+
+
+async def test_a_rotated_secret_refuses_old_hashes(client: httpx.AsyncClient, team: Team) -> None:
+    org = await allow(client, team)
+    old = widget_identity.user_hash(org["identitySecret"], "u-1")
+    rotated = await client.post("/api/org/identity-secret", headers=team.admin_headers)
+    assert rotated.status_code == 200
+    assert rotated.json()["identitySecret"] != org["identitySecret"]
+    response = await start(client, org["siteKey"], userId="u-1", userHash=old)
+    assert response.status_code == 401
+    forbidden = await client.post("/api/org/identity-secret", headers=team.agent_headers)
+    assert forbidden.status_code == 403
+
+
+async def test_unknown_site_keys_and_foreign_origins_are_refused(
+    client: httpx.AsyncClient, team: Team
+) -> None:
+    org = await allow(client, team)
+    unknown = await start(client, "pk_nope")
+    assert unknown.status_code == 404
+    foreign = await client.post(
+        "/api/embed/session",
+        json={"siteKey": org["siteKey"]},
+        headers={"Origin": "https://evil.example.com"},
+    )
+    assert foreign.status_code == 403
+    assert foreign.json()["error"]["code"] == "forbidden"
+    config = await client.get(
+        "/api/embed/config",
+        params={"siteKey": org["siteKey"]},
+        headers={"Origin": "https://evil.example.com"},
+    )
+    assert config.status_code == 403
+
+
+async def test_preflights_are_answered_for_the_widget_paths(
+    client: httpx.AsyncClient, team: Team
+) -> None:
+    response = await client.options(
+        "/api/embed/session",
+        headers={
+            "Origin": SHOP,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == SHOP
+    assert "POST" in response.headers["access-control-allow-methods"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"siteKey": ""}, {"siteKey": "pk", "email": "not-an-email"}, {"siteKey": "pk", "x": 1}],
+)
+async def test_bad_session_bodies_are_422(client: httpx.AsyncClient, body: dict[str, Any]) -> None:
+    response = await client.post("/api/embed/session", json=body)
+    assert response.status_code == 422, response.text
+
+
+# --- config and availability ----------------------------------------------------------------
+
+
+async def test_config_says_whether_someone_can_chat_now(
+    app: Starlette, client: httpx.AsyncClient, team: Team
+) -> None:
+    org = await allow(client, team, greeting="Hello")
+    params = {"siteKey": org["siteKey"]}
+    response = await client.get("/api/embed/config", params=params, headers={"Origin": SHOP})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["organization"] == {"name": team.org.name}
+    assert body["widget"]["greeting"] == "Hello"
+    assert body["websocketUrl"] == "ws://testserver/ws/widget"
+    assert body["withinBusinessHours"] is True and body["availableNow"] is False
+
+    presence = app.state.parley.hub.presence
+    key = names.queue(team.org.id).key
+    await presence.join(key, "test-conn", f"agent:{team.agent.id}", "Agent", "online")
+    try:
+        online = (await client.get("/api/embed/config", params=params)).json()
+        assert online["availableNow"] is True
+        await presence.update(key, "test-conn", status="away")
+        away = (await client.get("/api/embed/config", params=params)).json()
+        assert away["availableNow"] is False
+        await presence.update(key, "test-conn", status="online")
+        closed = {"timezone": "UTC", "days": {}}
+        await allow(client, team, businessHours=closed)
+        after_hours = (await client.get("/api/embed/config", params=params)).json()
+        assert after_hours["withinBusinessHours"] is False
+        assert after_hours["availableNow"] is False
+    finally:
+        await presence.leave(key, "test-conn")
+
+
+def test_business_hours_follow_the_zone_and_the_weekday() -> None:
+    hours = {"timezone": "Europe/Paris", "days": {"mon": [["09:00", "17:00"]]}}
+    monday_0830_utc = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)  # 09:30 in Paris
+    assert embed.within_business_hours(hours, monday_0830_utc)
+    assert not embed.within_business_hours(hours, monday_0830_utc - timedelta(hours=1))
+    assert not embed.within_business_hours(hours, monday_0830_utc + timedelta(hours=8))
+    assert not embed.within_business_hours(hours, monday_0830_utc + timedelta(days=1))
+    assert embed.within_business_hours(None, monday_0830_utc)
+
+
+async def test_new_organisations_get_their_own_keys() -> None:
+    a = await service.create_organization(name="A", slug=f"a-{uuid.uuid4().hex[:8]}")
+    b = await service.create_organization(name="B", slug=f"b-{uuid.uuid4().hex[:8]}")
+    assert a.site_key and b.site_key and a.site_key != b.site_key
+    assert a.identity_secret != b.identity_secret
