@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
@@ -23,6 +24,7 @@ from server.accounts import embed_routes
 from server.accounts import routes as account_routes
 from server.accounts import service as account_service
 from server.accounts.login_throttle import LoginThrottle
+from server.accounts.models import Contact
 from server.accounts.principal import Principal
 from server.channels.handshake_limit import HandshakeLimiter
 from server.channels.hub import Hub
@@ -81,6 +83,20 @@ async def authenticate(request: Request) -> Principal:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("Send `Authorization: Bearer <token>`.")
     return await account_service.authenticate_token(token.strip())
+
+
+async def authenticate_visitor(request: Request) -> Contact:
+    """The contact behind the visitor token in the Authorization header (never the URL)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Send `Authorization: Bearer <visitor token>`.")
+    settings: Settings = request.app.state.parley.settings
+    return await account_service.authenticate_visitor(
+        token=token.strip(),
+        secret_key=settings.secret_key,
+        ttl=timedelta(hours=settings.visitor_token_ttl_hours),
+    )
 
 
 async def _parley_error(request: Request, exc: Exception) -> Response:
@@ -180,7 +196,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", _healthz),
         Route("/readyz", _readyz),
         Route("/openapi.json", openapi_json),
-        *api.routes(authenticate, settings.max_body_bytes),
+        *api.routes(authenticate, settings.max_body_bytes, authenticate_visitor),
         *websocket_routes(),
     ]
     middleware = [

@@ -98,7 +98,7 @@ def _visitor(contact: Contact) -> VisitorContact:
     access=Access.PUBLIC, body=EmbedSessionRequest, response=EmbedSessionOut,
     errors=(401, 403, 404, 422),
 )  # fmt: skip
-async def session(call: Call) -> EmbedSessionOut:
+async def embed_session(call: Call) -> EmbedSessionOut:
     """A visitor token for the widget: verified (`userId` + `userHash`), the same anonymous
     visitor again (`token`), or a new anonymous visitor."""
     b = call.body
@@ -123,7 +123,7 @@ async def session(call: Call) -> EmbedSessionOut:
     "GET", "/api/embed/config", summary="The widget's configuration", tag=TAG,
     access=Access.PUBLIC, query=EmbedConfigQuery, response=EmbedConfigOut, errors=(403, 404),
 )  # fmt: skip
-async def config(call: Call) -> EmbedConfigOut:
+async def embed_config(call: Call) -> EmbedConfigOut:
     """Branding, greeting, pre-chat fields, categories, whether someone can chat now, and
     where the widget's WebSocket is."""
     request = call.request
@@ -142,3 +142,12 @@ async def config(call: Call) -> EmbedConfigOut:
         within_business_hours=within,
         websocket_url=f"{scheme}://{request.headers.get('host', '')}/ws/widget",
     )
+
+
+@api.endpoint(
+    "GET", "/api/embed/me", summary="The visitor", tag=TAG, access=Access.VISITOR,
+    response=VisitorContact,
+)  # fmt: skip
+async def embed_me(call: Call) -> VisitorContact:
+    """Who the widget's visitor token is for."""
+    return _visitor(call.contact)

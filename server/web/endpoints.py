@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from server.accounts.models import Contact
 from server.accounts.principal import Principal
 from server.web.bodies import parse_model, parse_query, read_json
 
@@ -26,6 +27,8 @@ class Access(StrEnum):
     PUBLIC = "public"
     AGENT = "agent"
     ADMIN = "admin"
+    # A customer's widget: a visitor token (`prl_vt_`), naming one contact.
+    VISITOR = "visitor"
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Call:
     principal: Principal | None
     body: Any = None
     query: Any = None
+    visitor: Contact | None = None
 
     @property
     def path(self) -> dict[str, Any]:
@@ -47,9 +51,16 @@ class Call:
         assert self.principal is not None
         return self.principal
 
+    @property
+    def contact(self) -> Contact:
+        """The visitor's contact (endpoints with VISITOR access always have one)."""
+        assert self.visitor is not None
+        return self.visitor
+
 
 Handler = Callable[[Call], Awaitable[BaseModel | Response | None]]
 Authenticator = Callable[[Request], Awaitable[Principal]]
+VisitorAuthenticator = Callable[[Request], Awaitable[Contact]]
 
 
 @dataclass
@@ -116,30 +127,47 @@ class Api:
     def include(self, other: Api) -> None:
         self.endpoints.extend(other.endpoints)
 
-    def routes(self, authenticate: Authenticator, body_limit: int) -> list[Route]:
+    def routes(
+        self,
+        authenticate: Authenticator,
+        body_limit: int,
+        authenticate_visitor: VisitorAuthenticator | None = None,
+    ) -> list[Route]:
         by_path: dict[str, dict[str, Endpoint]] = {}
         for ep in self.endpoints:
             by_path.setdefault(ep.path, {})[ep.method] = ep
         return [
-            Route(path, _dispatcher(methods, authenticate, body_limit), methods=list(methods))
+            Route(
+                path,
+                _dispatcher(methods, authenticate, body_limit, authenticate_visitor),
+                methods=list(methods),
+            )
             for path, methods in by_path.items()
         ]
 
 
 def _dispatcher(
-    methods: dict[str, Endpoint], authenticate: Authenticator, body_limit: int
+    methods: dict[str, Endpoint],
+    authenticate: Authenticator,
+    body_limit: int,
+    authenticate_visitor: VisitorAuthenticator | None,
 ) -> Callable[[Request], Awaitable[Response]]:
     async def dispatch(request: Request) -> Response:
         ep = methods[request.method if request.method != "HEAD" else "GET"]
         principal: Principal | None = None
-        if ep.access is not Access.PUBLIC:
+        visitor: Contact | None = None
+        if ep.access is Access.VISITOR:
+            if authenticate_visitor is None:
+                raise RuntimeError(f"{ep.path} needs a visitor authenticator")
+            visitor = await authenticate_visitor(request)
+        elif ep.access is not Access.PUBLIC:
             principal = await authenticate(request)
             if ep.access is Access.ADMIN:
                 principal.require_admin()
         query = parse_query(ep.query, request) if ep.query else None
         body = parse_model(ep.body, await read_json(request, limit=body_limit)) if ep.body else None
         result = await ep.handler(
-            Call(request=request, principal=principal, body=body, query=query)
+            Call(request=request, principal=principal, body=body, query=query, visitor=visitor)
         )
         if isinstance(result, Response):
             return result

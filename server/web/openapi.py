@@ -127,7 +127,9 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
             op["description"] = ep.description
         if params:
             op["parameters"] = params
-        if ep.access is not Access.PUBLIC:
+        if ep.access is Access.VISITOR:
+            op["security"] = [{"visitor": []}]
+        elif ep.access is not Access.PUBLIC:
             op["security"] = [{"bearer": []}]
         if ep.body:
             op["requestBody"] = {
@@ -172,7 +174,12 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "An access token from /api/auth/login, or an API key.",
-                }
+                },
+                "visitor": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A visitor token (prl_vt_) from /api/embed/session.",
+                },
             },
         },
     }

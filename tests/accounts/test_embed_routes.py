@@ -298,3 +298,42 @@ async def test_new_organisations_get_their_own_keys() -> None:
     b = await service.create_organization(name="B", slug=f"b-{uuid.uuid4().hex[:8]}")
     assert a.site_key and b.site_key and a.site_key != b.site_key
     assert a.identity_secret != b.identity_secret
+
+
+# --- visitor-authenticated endpoints ---------------------------------------------------------
+
+
+async def test_the_visitor_token_authenticates_the_widgets_own_endpoints(
+    client: httpx.AsyncClient, team: Team
+) -> None:
+    org = await allow(client, team)
+    session = (await start(client, org["siteKey"], name="Vera")).json()
+    me = await client.get("/api/embed/me", headers={"Authorization": f"Bearer {session['token']}"})
+    assert me.status_code == 200
+    assert me.json() == session["contact"]
+
+
+@pytest.mark.parametrize("kind", ["none", "agent", "garbage", "query"])
+async def test_the_widgets_endpoints_refuse_anything_but_a_visitor_token_in_the_header(
+    client: httpx.AsyncClient, team: Team, kind: str
+) -> None:
+    org = await allow(client, team)
+    token = (await start(client, org["siteKey"])).json()["token"]
+    request: dict[str, Any] = {
+        "none": {},
+        "agent": {"headers": team.agent_headers},
+        "garbage": {"headers": {"Authorization": "Bearer prl_vt_garbage"}},
+        "query": {"params": {"token": token}},  # tokens are never read from URLs
+    }[kind]
+    response = await client.get("/api/embed/me", **request)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthenticated"
+
+
+async def test_an_agent_token_is_no_visitor_and_a_visitor_token_no_agent(
+    client: httpx.AsyncClient, team: Team
+) -> None:
+    org = await allow(client, team)
+    token = (await start(client, org["siteKey"])).json()["token"]
+    response = await client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401

@@ -103,7 +103,8 @@ async def test_operation_matches_its_declaration(document: dict[str, Any], ep: E
     if ep.access is Access.PUBLIC:
         assert "security" not in op
     else:
-        assert op["security"] == [{"bearer": []}]
+        scheme = "visitor" if ep.access is Access.VISITOR else "bearer"
+        assert op["security"] == [{scheme: []}]
         assert "401" in op["responses"]
     if ep.access is Access.ADMIN:
         assert "403" in op["responses"]
