@@ -97,7 +97,11 @@ class Entry:
     @classmethod
     def from_message(cls, message: str | bytes) -> Entry:
         """Parse a message published by `RedisHistory.append`."""
-        raw = json.loads(message)
+        return cls.from_dict(json.loads(message))
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Entry:
+        """An entry from a published message already parsed (see `from_message`)."""
         return cls(
             channel=raw["channel"],
             offset=int(raw["offset"]),

@@ -111,7 +111,7 @@ class Feed:
                     if sub.pending is None:
                         conn.send_message(frame)
                 return
-            entry = Entry.from_message(message)
+            entry = Entry.from_dict(raw)  # parsed once, above
         async with self.lock:
             if entry.epoch == self.epoch and entry.offset > self.offset + 1:
                 await self._fill_gap(entry.offset)
