@@ -76,24 +76,25 @@ def build_api() -> Api:
     return api
 
 
-async def authenticate(request: Request) -> Principal:
+def _bearer_token(request: Request, what: str) -> str:
     """The bearer token from the Authorization header (tokens are never read from URLs)."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("Send `Authorization: Bearer <token>`.")
-    return await account_service.authenticate_token(token.strip())
+        raise Unauthenticated(f"Send `Authorization: Bearer <{what}>`.")
+    return token.strip()
+
+
+async def authenticate(request: Request) -> Principal:
+    """The agent or integration behind the request's access token or API key."""
+    return await account_service.authenticate_token(_bearer_token(request, "token"))
 
 
 async def authenticate_visitor(request: Request) -> Contact:
-    """The contact behind the visitor token in the Authorization header (never the URL)."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("Send `Authorization: Bearer <visitor token>`.")
+    """The contact behind the request's visitor token."""
+    token = _bearer_token(request, "visitor token")
     settings: Settings = request.app.state.parley.settings
     return await account_service.authenticate_visitor(
-        token=token.strip(),
+        token=token,
         secret_key=settings.secret_key,
         ttl=timedelta(hours=settings.visitor_token_ttl_hours),
     )

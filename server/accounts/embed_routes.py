@@ -8,7 +8,7 @@ organisation.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from pydantic import EmailStr, Field, StringConstraints
@@ -54,7 +54,7 @@ class VisitorContact(ResponseModel):
 
 class EmbedSessionOut(ResponseModel):
     token: str
-    expires_at: str
+    expires_at: datetime
     contact: VisitorContact
 
 
@@ -114,9 +114,7 @@ async def embed_session(call: Call) -> EmbedSessionOut:
         settings.secret_key, organization_id=org.id, contact_id=contact.id,
         ttl=timedelta(hours=settings.visitor_token_ttl_hours),
     )  # fmt: skip
-    return EmbedSessionOut(
-        token=token, expires_at=expires_at.isoformat(), contact=_visitor(contact)
-    )
+    return EmbedSessionOut(token=token, expires_at=expires_at, contact=_visitor(contact))
 
 
 @api.endpoint(

@@ -20,6 +20,13 @@ from server.errors import NotReady, RateLimited
 DEFAULT_KEY_PREFIX = "parley:limits"
 
 
+def limits_storage(redis_url: str, key_prefix: str = DEFAULT_KEY_PREFIX) -> Storage:
+    """Counters shared by every process through Redis, or this process's own without it."""
+    if redis_url:
+        return RedisStorage("async+" + redis_url, implementation="redispy", key_prefix=key_prefix)
+    return MemoryStorage()
+
+
 class LoginThrottle:
     def __init__(
         self,
@@ -30,14 +37,7 @@ class LoginThrottle:
         key_prefix: str = DEFAULT_KEY_PREFIX,
     ) -> None:
         """`key_prefix` namespaces the Redis keys (tests use one per test so runs don't mix)."""
-        storage: Storage
-        if redis_url:
-            storage = RedisStorage(
-                "async+" + redis_url, implementation="redispy", key_prefix=key_prefix
-            )
-        else:
-            storage = MemoryStorage()
-        self._limiter = MovingWindowRateLimiter(storage)
+        self._limiter = MovingWindowRateLimiter(limits_storage(redis_url, key_prefix))
         self._per_ip: list[RateLimitItem] = parse_many(per_ip)
         self._per_account: list[RateLimitItem] = parse_many(per_account)
 

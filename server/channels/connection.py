@@ -238,17 +238,14 @@ class Connection:
                 return
             self._queue.append(message)
             return
-        # `run_eagerly`, inlined (this is once per delivery).
-        coro = self._asgi_send(message)
         try:
-            pending = coro.send(None)
-        except StopIteration:
-            return  # written
+            waiting = run_eagerly(self._asgi_send(message))
         except Exception:  # the socket went away; the receive loop sees it and cleans up
             self._broken = True
             log.debug("writes to %s stopped", self.id, exc_info=True)
             return
-        waiting = asyncio.ensure_future(_Resume(coro, pending))  # type: ignore[arg-type]
+        if waiting is None:
+            return  # written
         self._writer = asyncio.ensure_future(self._drain(waiting))
 
     @property

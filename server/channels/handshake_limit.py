@@ -15,11 +15,10 @@ import logging
 import time
 
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 
-from server.accounts.login_throttle import DEFAULT_KEY_PREFIX
+from server.accounts.login_throttle import DEFAULT_KEY_PREFIX, limits_storage
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +27,7 @@ class HandshakeLimiter:
     def __init__(
         self, *, per_ip: str, redis_url: str = "", key_prefix: str = DEFAULT_KEY_PREFIX
     ) -> None:
-        storage: Storage
-        if redis_url:
-            storage = RedisStorage(
-                "async+" + redis_url, implementation="redispy", key_prefix=key_prefix
-            )
-        else:
-            storage = MemoryStorage()
-        self._limiter = MovingWindowRateLimiter(storage)
+        self._limiter = MovingWindowRateLimiter(limits_storage(redis_url, key_prefix))
         self._per_ip: list[RateLimitItem] = parse_many(per_ip)
 
     async def wait_for(self, ip: str) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
+from broadcaster import Event
 
 from server.channels import outbox
 from server.channels.history import History, MemoryHistory, RedisHistory
@@ -35,28 +36,34 @@ async def start_realtime(settings: Settings, redis: aioredis.Redis | None) -> Re
     """Start the hub and the outbox relay (Tortoise must already be initialised)."""
     history: History
     presence: Presence
+    backend: ResilientRedisBackend | MemoryBackend
+    hub: Hub
+    # The backends call back into the hub, which needs the backend to exist: the callbacks
+    # look `hub` up when they run, by then assigned below.
+
+    async def on_reconnect(channels: frozenset[str]) -> None:
+        await hub.on_backend_reconnect(channels)
+
+    def on_overflow(event: Event) -> None:
+        hub.on_overflow(event)
+
     if redis is not None:
         history = RedisHistory(redis, settings.history_max_events, settings.history_max_age_seconds)
         presence = RedisPresence(redis, ttl=settings.presence_ttl_seconds)
-        hub_ref: list[Hub] = []
-
-        async def on_reconnect(channels: frozenset[str]) -> None:
-            await hub_ref[0].on_backend_reconnect(channels)
-
         backend = ResilientRedisBackend(
-            settings.redis_url,
-            on_reconnect=on_reconnect,
-            on_overflow=lambda event: hub_ref[0].on_overflow(event),
+            settings.redis_url, on_reconnect=on_reconnect, on_overflow=on_overflow
         )
-        hub = Hub(backend=backend, history=history, presence=presence, append_publishes=True)
-        hub_ref.append(hub)
     else:
         history = MemoryHistory(settings.history_max_events, settings.history_max_age_seconds)
         presence = MemoryPresence(ttl=settings.presence_ttl_seconds)
-        hub_ref = []
-        memory = MemoryBackend(on_overflow=lambda event: hub_ref[0].on_overflow(event))
-        hub = Hub(backend=memory, history=history, presence=presence, append_publishes=False)
-        hub_ref.append(hub)
+        backend = MemoryBackend(on_overflow=on_overflow)
+    hub = Hub(
+        backend=backend,
+        history=history,
+        presence=presence,
+        # RedisHistory's append script publishes; in memory the hub publishes the entry.
+        append_publishes=redis is not None,
+    )
     await hub.start()
     relay = outbox.Relay(hub.publish, postgres=outbox.database_is_postgres())
     outbox.install(relay)
