@@ -30,6 +30,10 @@ from server.channels.handshake_limit import HandshakeLimiter
 from server.channels.hub import Hub
 from server.channels.routes import websocket_routes
 from server.channels.runtime import start_realtime
+from server.chat import embed_routes as chat_embed_routes
+from server.chat import routes as chat_routes
+from server.chat import routing
+from server.chat.limits import ChatLimiter
 from server.db import tortoise_config
 from server.errors import ErrorCode, NotReady, ParleyError, Unauthenticated, error_body
 from server.settings import Settings
@@ -52,6 +56,7 @@ class AppState:
     redis: aioredis.Redis | None = None
     hub: Hub | None = None
     handshake_limiter: HandshakeLimiter | None = None
+    chat_limiter: ChatLimiter | None = None
 
 
 # Connections to Redis per process for commands (the pub/sub listener has its own). A burst
@@ -73,6 +78,8 @@ def build_api() -> Api:
     api.include(account_routes.api)
     api.include(embed_routes.api)
     api.include(ticket_routes.api)
+    api.include(chat_routes.api)
+    api.include(chat_embed_routes.api)
     return api
 
 
@@ -172,6 +179,12 @@ def create_app(settings: Settings) -> Starlette:
         handshake_limiter=HandshakeLimiter(
             per_ip=settings.ws_connect_rate_per_ip, redis_url=settings.redis_url
         ),
+        chat_limiter=ChatLimiter(
+            sessions_per_ip=settings.embed_session_rate_per_ip,
+            starts=settings.chat_start_rate,
+            messages=settings.chat_message_rate,
+            redis_url=settings.redis_url,
+        ),
     )
 
     async def openapi_json(request: Request) -> Response:
@@ -184,9 +197,14 @@ def create_app(settings: Settings) -> Starlette:
                 state.redis = redis_client(settings.redis_url)
             realtime = await start_realtime(settings, state.redis)
             state.hub = realtime.hub
+            router = routing.Router(realtime.hub.presence)
+            routing.install(router)
+            router.start()
             try:
                 yield
             finally:
+                routing.install(None)
+                await router.stop()
                 await realtime.stop()
                 state.hub = None
                 if state.redis is not None:

@@ -23,6 +23,7 @@ MODEL_MODULES = [
     "server.accounts.models",
     "server.tickets.models",
     "server.channels.models",
+    "server.chat.models",
     "aerich.models",
 ]
 MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"

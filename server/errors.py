@@ -23,6 +23,7 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"
     INVALID_TRANSITION = "invalid_transition"
     STALE_REPLY = "stale_reply"
+    CONVERSATION_ENDED = "conversation_ended"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     RATE_LIMITED = "rate_limited"
@@ -45,11 +46,14 @@ class ParleyError(Exception):
         fields: dict[str, str] | None = None,
         code: ErrorCode | None = None,
         headers: dict[str, str] | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
         self.headers = headers or {}
+        # Extra members of the error object a client can act on (camelCase names).
+        self.details = details or {}
         if code is not None:
             self.code = code
 
@@ -57,6 +61,7 @@ class ParleyError(Exception):
         body: dict[str, Any] = {"code": str(self.code), "message": self.message}
         if self.fields:
             body["fields"] = self.fields
+        body.update(self.details)
         return {"error": body}
 
 
@@ -111,13 +116,7 @@ class StaleReply(Conflict):
     code = ErrorCode.STALE_REPLY
 
     def __init__(self, message: str, *, details: dict[str, Any]) -> None:
-        super().__init__(message)
-        self.details = details
-
-    def to_dict(self) -> dict[str, Any]:
-        body = super().to_dict()
-        body["error"].update(self.details)
-        return body
+        super().__init__(message, details=details)
 
 
 class PayloadTooLarge(ParleyError):
@@ -137,7 +136,11 @@ class RateLimited(ParleyError):
     ws_close_code = 4429
 
     def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message, headers={"Retry-After": str(max(1, retry_after))})
+        super().__init__(
+            message,
+            headers={"Retry-After": str(max(1, retry_after))},
+            details={"retryAfter": max(1, retry_after)},
+        )
         self.retry_after = max(1, retry_after)
 
 
@@ -167,3 +170,9 @@ def error_body(status: int, message: str) -> dict[str, Any]:
     """The error shape for an HTTP status that has no domain error behind it."""
     code = STATUS_CODES.get(status, ErrorCode.BAD_REQUEST if status < 500 else ErrorCode.INTERNAL)
     return {"error": {"code": str(code), "message": message}}
+
+
+class ConversationEnded(Conflict):
+    """A write to a live chat that has ended (start a new conversation instead)."""
+
+    code = ErrorCode.CONVERSATION_ENDED

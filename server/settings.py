@@ -55,6 +55,10 @@ class Settings:
     ws_frames_per_second: int = 20
     ws_connect_rate_per_ip: str = "600/minute"
     visitor_token_ttl_hours: int = 24
+    # Live chat abuse limits (see docs/api.md, "Rate limits").
+    embed_session_rate_per_ip: str = "60/hour"
+    chat_start_rate: str = "6/12hours"
+    chat_message_rate: str = "20/10seconds"
 
     @property
     def uses_redis(self) -> bool:
@@ -91,6 +95,9 @@ class Settings:
             "visitor_token_ttl_hours": _int(
                 env, "VISITOR_TOKEN_TTL_HOURS", 24, low=1, high=24 * 365
             ),
+            "embed_session_rate_per_ip": _rate(env, "EMBED_SESSION_RATE_PER_IP", "60/hour"),
+            "chat_start_rate": _rate(env, "CHAT_START_RATE", "6/12hours"),
+            "chat_message_rate": _rate(env, "CHAT_MESSAGE_RATE", "20/10seconds"),
         }
         if values["workers"] > 1 and not values["redis_url"]:
             # In-process broadcast reaches only the sockets of the process that published.

@@ -117,6 +117,10 @@ def test_settings(database_url: str, data_dir: Path, **overrides: str) -> Settin
         "PARLEY_LOGIN_RATE_PER_IP": "10000/minute",
         "PARLEY_LOGIN_RATE_PER_ACCOUNT": "10000/minute",
         "PARLEY_WS_CONNECT_RATE_PER_IP": "100000/minute",
+        # Every test comes from 127.0.0.1: the abuse limits are tested with their own limiter.
+        "PARLEY_EMBED_SESSION_RATE_PER_IP": "100000/minute",
+        "PARLEY_CHAT_START_RATE": "100000/minute",
+        "PARLEY_CHAT_MESSAGE_RATE": "100000/minute",
         "PARLEY_MAX_BODY_BYTES": "65536",
     }
     env.update({f"PARLEY_{k}": v for k, v in overrides.items()})

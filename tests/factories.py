@@ -97,3 +97,25 @@ async def configure_org(org: Organization, **settings: Any) -> Organization:
     return await tickets.configure_ticket_settings(
         organization_id=org.id, settings=TicketSettings.model_validate(settings)
     )
+
+
+async def visitor_session(client: Any, org: Organization, **body: Any) -> dict[str, Any]:
+    """A widget session through the real endpoint: `{"token", "contact", "headers"}`."""
+    response = await client.post("/api/embed/session", json={"siteKey": org.site_key, **body})
+    assert response.status_code == 200, response.text
+    session = response.json()
+    session["headers"] = {"Authorization": f"Bearer {session['token']}"}
+    return session
+
+
+async def start_chat(
+    client: Any, visitor: dict[str, Any], body: str = "Hello, I need help", **extra: Any
+) -> dict[str, Any]:
+    """A conversation opened by `visitor` through the widget's endpoint (its JSON)."""
+    response = await client.post(
+        "/api/embed/conversations",
+        json={"body": body, "clientMessageId": uuid.uuid4().hex, **extra},
+        headers=visitor["headers"],
+    )
+    assert response.status_code == 201, response.text
+    return response.json()

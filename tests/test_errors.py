@@ -12,7 +12,8 @@ import pytest
 from server import errors
 from server.app import build_api
 from server.errors import ErrorCode, ParleyError, error_body
-from tests.factories import Team, make_ticket
+from server.web.endpoints import Access
+from tests.factories import Team, make_ticket, start_chat, visitor_session
 
 # --- the error classes ---------------------------------------------------------------------
 
@@ -251,13 +252,17 @@ GARBAGE_BODIES: list[Any] = [
 async def test_bad_bodies_never_cause_a_500(
     client: httpx.AsyncClient, team: Team, ticket_ref: str
 ) -> None:
+    visitor = await visitor_session(client, team.org)
+    chat = str((await start_chat(client, visitor))["conversation"]["id"])
     for ep in build_api().endpoints:
         if ep.body is None:
             continue
         path = ep.path.replace("{ref}", ticket_ref).replace("{agent_id:id}", str(team.agent.id))
+        path = path.replace("{conversation_id:id}", chat)
+        headers = visitor["headers"] if ep.access is Access.VISITOR else team.admin_headers
         for body in GARBAGE_BODIES:
             response = await client.request(
-                ep.method, path, content=json.dumps(body), headers=raw(team.admin_headers)
+                ep.method, path, content=json.dumps(body), headers=raw(headers)
             )
             assert response.status_code < 500, (ep.method, path, body, response.text)
             if response.status_code >= 400:
@@ -272,10 +277,14 @@ GARBAGE_QUERIES: list[dict[str, str]] = [
 
 
 async def test_bad_queries_never_cause_a_500(client: httpx.AsyncClient, team: Team) -> None:
+    visitor = await visitor_session(client, team.org)
+    chat = await start_chat(client, visitor)
     for ep in build_api().endpoints:
         if ep.query is None:
             continue
+        path = ep.path.replace("{conversation_id:id}", str(chat["conversation"]["id"]))
+        headers = visitor["headers"] if ep.access is Access.VISITOR else team.admin_headers
         for params in GARBAGE_QUERIES:
-            response = await client.get(ep.path, params=params, headers=team.admin_headers)
+            response = await client.get(path, params=params, headers=headers)
             assert response.status_code == 422, (ep.path, params, response.text)
             assert_error(response, 422, "validation_failed")

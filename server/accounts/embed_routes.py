@@ -96,12 +96,16 @@ def _visitor(contact: Contact) -> VisitorContact:
 @api.endpoint(
     "POST", "/api/embed/session", summary="Start or refresh a widget session", tag=TAG,
     access=Access.PUBLIC, body=EmbedSessionRequest, response=EmbedSessionOut,
-    errors=(401, 403, 404, 422),
+    errors=(401, 403, 404, 422, 429),
 )  # fmt: skip
 async def embed_session(call: Call) -> EmbedSessionOut:
     """A visitor token for the widget: verified (`userId` + `userHash`), the same anonymous
     visitor again (`token`), or a new anonymous visitor."""
     b = call.body
+    request = call.request
+    await request.app.state.parley.chat_limiter.session(
+        request.client.host if request.client else "unknown"
+    )
     org = await service.organization_for_site_key(b.site_key)
     _check_origin(call.request, org)
     settings = call.request.app.state.parley.settings

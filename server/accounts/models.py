@@ -44,6 +44,10 @@ class Agent(Model):
     password_hash = fields.CharField(max_length=255)
     role = fields.CharEnumField(Role, max_length=16, default=Role.AGENT)
     is_active = fields.BooleanField(default=True)
+    # Live chat: how many active conversations automatic routing gives this agent at once,
+    # and when it last gave them one (round robin goes to who waited longest).
+    chat_capacity = fields.IntField(default=3, db_default=3)
+    last_chat_routed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

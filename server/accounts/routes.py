@@ -108,11 +108,13 @@ async def create_agent(call: Call) -> BaseModel:
     access=Access.ADMIN, body=AgentUpdate, response=AgentEnvelope, errors=(403, 404, 409, 422),
 )  # fmt: skip
 async def update_agent(call: Call) -> BaseModel:
-    """Rename, change role, (de)activate or set a new password. Deactivation ends sessions."""
+    """Rename, change role or chat capacity, (de)activate or set a new password.
+    Deactivation ends sessions."""
     b = call.body
     agent = await service.update_agent(
         principal=call.agent, agent_id=call.path["agent_id"],
         name=b.name, role=b.role, is_active=b.is_active, password=b.password,
+        chat_capacity=b.chat_capacity,
     )  # fmt: skip
     return AgentEnvelope(agent=AgentOut.model_validate(agent))
 

@@ -38,6 +38,7 @@ class AgentOut(ResponseModel):
     name: str
     role: Role
     is_active: bool
+    chat_capacity: int = Field(description="Active chats automatic routing gives at once.")
     created_at: datetime
 
 
@@ -72,6 +73,10 @@ class AgentUpdate(RequestModel):
     role: Role | None = None
     is_active: bool | None = None
     password: Password | None = None
+    chat_capacity: Annotated[int, Field(ge=0, le=50)] | None = Field(
+        default=None,
+        description="Active chats automatic routing gives this agent at once (0: none).",
+    )
 
 
 class AgentEnvelope(ResponseModel):
@@ -191,6 +196,11 @@ class WidgetSettings(RequestModel):
         description="Refuse widget sessions without a valid `userId` + `userHash`.",
     )
     routing: Literal["manual", "automatic"] | None = None
+    offline_grace_seconds: Annotated[int, Field(ge=1, le=86400)] | None = Field(
+        default=None,
+        description="How long an agent may be offline while a customer waits for their answer "
+        "before the chat returns to the queue.",
+    )
 
 
 class WidgetOut(ResponseModel):
@@ -200,6 +210,7 @@ class WidgetOut(ResponseModel):
     business_hours: dict[str, Any] | None
     verification_required: bool
     routing: Literal["manual", "automatic"]
+    offline_grace_seconds: int
 
 
 class OrganizationOut(ResponseModel):

@@ -143,6 +143,7 @@ async def update_agent(
     role: Role | None = None,
     is_active: bool | None = None,
     password: str | None = None,
+    chat_capacity: int | None = None,
 ) -> Agent:
     principal.require_admin()
     if password is not None:
@@ -187,6 +188,8 @@ async def update_agent(
             agent.password_hash = secrets.hash_password(password)
         if is_active is not None:
             agent.is_active = is_active
+        if chat_capacity is not None:
+            agent.chat_capacity = chat_capacity
         await agent.save(using_db=conn)
         if is_active is False or password is not None:
             # A deactivated agent or a changed password ends every open session.
@@ -430,6 +433,7 @@ DEFAULT_WIDGET: dict[str, Any] = {
     "businessHours": None,
     "verificationRequired": False,
     "routing": "manual",
+    "offlineGraceSeconds": 120,
 }
 
 

@@ -428,5 +428,8 @@ def _matches(conn: Connection, revoke: dict[str, Any]) -> bool:
 
 
 def _has_presence(conn: Connection, channel: Channel) -> bool:
-    """Viewers of a ticket, agents on the queue, a customer on their own channel."""
-    return conn.identity.person is not None and channel.kind in ("ticket", "queue", "contact")
+    """Viewers of a ticket, agents on the queue, a customer on their own channel, everyone in
+    a live chat (typing both ways)."""
+    return conn.identity.person is not None and channel.kind in (
+        "ticket", "queue", "contact", "conversation",
+    )  # fmt: skip

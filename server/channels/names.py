@@ -6,6 +6,8 @@ A client names channels relative to the organisation it authenticated as (the *w
     ticket:{id}      everyone viewing one ticket
     agent:{id}       one agent's personal channel (assignments, mentions)
     contact:{id}     one customer's widget
+    conversation:{id}  who is in one live chat and who is typing (presence only: the chat's
+                     events go to the queue, the assignee and the customer's channel)
 
 Ids are positive decimal numbers of at most nine digits, written without leading zeros,
 so every channel has exactly one wire name. The server never trusts an organisation from
@@ -23,14 +25,16 @@ import re
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-ChannelKind = Literal["queue", "ticket", "agent", "contact"]
+ChannelKind = Literal["queue", "ticket", "agent", "contact", "conversation"]
 KINDS: tuple[str, ...] = get_args(ChannelKind)
 MAX_OBJECT_ID = 999_999_999
 KEY_PREFIX = "parley"
 
 # ASCII digits only: `\d` would also accept other scripts' digits, which int() then parses.
 _ID = r"[1-9][0-9]{0,8}"
-_WIRE = re.compile(rf"(?:(?P<queue>queue)|(?P<kind>ticket|agent|contact):(?P<id>{_ID}))")
+_WIRE = re.compile(
+    rf"(?:(?P<queue>queue)|(?P<kind>ticket|agent|contact|conversation):(?P<id>{_ID}))"
+)
 _KEY = re.compile(rf"{KEY_PREFIX}:org:(?P<org>[1-9][0-9]*):(?P<wire>.*)", re.DOTALL)
 
 
@@ -96,6 +100,11 @@ def contact(organization_id: int, contact_id: int) -> Channel:
     return Channel(organization_id, "contact", contact_id)
 
 
+def conversation(organization_id: int, conversation_id: int) -> Channel:
+    """Presence in one live chat: the customer and the agents in it, and who is typing."""
+    return Channel(organization_id, "conversation", conversation_id)
+
+
 def parse(organization_id: int, wire: str) -> Channel:
     """Map a client's wire name to a channel of the authenticated organisation.
 
@@ -108,8 +117,8 @@ def parse(organization_id: int, wire: str) -> Channel:
     match = _WIRE.fullmatch(wire)
     if match is None:
         raise ValueError(
-            f"invalid channel name {wire[:80]!r}: expected queue, ticket:<id>, agent:<id> "
-            f"or contact:<id> with an id from 1 to {MAX_OBJECT_ID}"
+            f"invalid channel name {wire[:80]!r}: expected queue, ticket:<id>, agent:<id>, "
+            f"contact:<id> or conversation:<id> with an id from 1 to {MAX_OBJECT_ID}"
         )
     if match["queue"]:
         return queue(organization_id)

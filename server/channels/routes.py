@@ -29,6 +29,7 @@ from server.channels import names, protocol
 from server.channels.connection import Connection, FrameBudget, Identity
 from server.channels.hub import Hub, NotAvailable
 from server.channels.protocol import BadFrame, Close
+from server.chat.models import Conversation
 from server.errors import ParleyError, Unauthenticated
 from server.settings import Settings
 from server.tickets.models import Ticket
@@ -340,10 +341,13 @@ class _Session:
         who = self.identity
         allowed = {
             "agent": lambda c: (
-                c.kind in ("queue", "ticket") or c == names.agent(who.organization_id, who.id)
+                c.kind in ("queue", "ticket", "conversation")
+                or c == names.agent(who.organization_id, who.id)
             ),
-            "integration": lambda c: c.kind in ("queue", "ticket"),
-            "contact": lambda c: c == names.contact(who.organization_id, who.id),
+            "integration": lambda c: c.kind in ("queue", "ticket", "conversation"),
+            "contact": lambda c: (
+                c == names.contact(who.organization_id, who.id) or c.kind == "conversation"
+            ),
         }[who.kind](channel)
         if not allowed:
             raise BadFrame("forbidden", f"You may not subscribe to {channel.wire}.")
@@ -353,6 +357,14 @@ class _Session:
             ).exists()
             if not exists:
                 raise BadFrame("not_found", f"No ticket {channel.object_id}.")
+        elif channel.kind == "conversation":
+            # A customer may only be in their own chat; another's answers like a missing one.
+            mine = {"contact_id": who.id} if who.kind == "contact" else {}
+            exists = await Conversation.filter(
+                id=channel.object_id, organization_id=who.organization_id, **mine
+            ).exists()
+            if not exists:
+                raise BadFrame("not_found", f"No conversation {channel.object_id}.")
 
     async def subscribe(self, frame: protocol.SubscribeFrame) -> None:
         channel = self.channel(frame.channel)

@@ -80,6 +80,11 @@ class Ticket(Model):
     )
     assignee_id: int | None
     assigned_at = fields.DatetimeField(null=True)
+    # The live chat this ticket was escalated from (server/chat/escalation.py). A plain id,
+    # not a foreign key: the conversation already references its ticket, and a cycle of
+    # foreign keys cannot be created by the schema generator. Conversations are only ever
+    # deleted with their contact or organisation.
+    origin_chat_id = fields.IntField(null=True)
     first_response_due_at = fields.DatetimeField(null=True)
     resolution_due_at = fields.DatetimeField(null=True)
     first_response_at = fields.DatetimeField(null=True)
@@ -102,6 +107,7 @@ class Ticket(Model):
             Index(fields=("organization_id", "created_at")),
             Index(fields=("organization_id", "updated_at")),
             Index(fields=("organization_id", "category")),
+            Index(fields=("organization_id", "origin_chat_id")),
             Index(fields=("organization_id", "requester_email")),
             # Lets the tag filter's semi-join run on two index-only scans.
             Index(fields=("organization_id", "id")),

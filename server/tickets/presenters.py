@@ -34,6 +34,7 @@ def ticket_out(
         assignee_id=ticket.assignee_id,
         assignee_name=assignee_name,
         assigned_at=ticket.assigned_at,
+        origin_chat_id=ticket.origin_chat_id,
         first_response_due_at=ticket.first_response_due_at,
         resolution_due_at=ticket.resolution_due_at,
         first_response_at=ticket.first_response_at,

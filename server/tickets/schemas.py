@@ -206,6 +206,9 @@ class TicketOut(ResponseModel):
     assignee_id: int | None
     assignee_name: str | None
     assigned_at: datetime | None
+    origin_chat_id: int | None = Field(
+        default=None, description="The live chat this ticket was created from, if any."
+    )
     first_response_due_at: datetime | None
     resolution_due_at: datetime | None
     first_response_at: datetime | None

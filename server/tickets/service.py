@@ -15,7 +15,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from server.accounts.models import Agent, Organization
+from server.accounts.models import Agent, Contact, Organization
 from server.accounts.principal import Principal
 from server.accounts.service import find_or_create_contact
 from server.channels import names, outbox
@@ -68,7 +68,7 @@ class ClientInfo:
     user_agent: str | None = None
 
 
-async def _assignable_agent(principal: Principal, agent_id: int, field: str) -> Agent:
+async def assignable_agent(principal: Principal, agent_id: int, field: str) -> Agent:
     # An id past the integer column's range cannot exist (and would make the database raise).
     agent = (
         await Agent.get_or_none(
@@ -85,7 +85,7 @@ async def _assignable_agent(principal: Principal, agent_id: int, field: str) -> 
     return agent
 
 
-def _default_priority(settings: dict[str, Any]) -> TicketPriority:
+def default_priority(settings: dict[str, Any]) -> TicketPriority:
     """The organisation's `defaultPriority`, MEDIUM when unset or not a priority."""
     try:
         return TicketPriority(settings.get("defaultPriority") or TicketPriority.MEDIUM)
@@ -93,7 +93,7 @@ def _default_priority(settings: dict[str, Any]) -> TicketPriority:
         return TicketPriority.MEDIUM
 
 
-def _check_category(org: Organization, category: str | None) -> None:
+def check_category(org: Organization, category: str | None) -> None:
     allowed = (org.settings or {}).get("categories") or []
     if category is not None and allowed and category not in allowed:
         raise ValidationFailed(
@@ -116,10 +116,10 @@ async def create_ticket(
     """
     org = await organization_of(principal)
     settings = org.settings or {}
-    priority = data.priority or _default_priority(settings)
-    _check_category(org, data.category)
+    priority = data.priority or default_priority(settings)
+    check_category(org, data.category)
     assignee = (
-        await _assignable_agent(principal, data.assignee_id, "assigneeId")
+        await assignable_agent(principal, data.assignee_id, "assigneeId")
         if data.assignee_id is not None
         else None
     )
@@ -128,9 +128,6 @@ async def create_ticket(
         metadata["ip"] = client.ip
     if client and client.user_agent:
         metadata["userAgent"] = client.user_agent[:500]
-    started = now()
-    first_due, resolution_due = sla.due_dates(settings=settings, priority=priority, start=started)
-    trail = AuditTrail(principal)
     async with in_transaction() as conn:
         contact = await find_or_create_contact(
             organization_id=org.id,
@@ -138,43 +135,76 @@ async def create_ticket(
             name=data.requester_name,
             conn=conn,
         )
-        number, prefix = await next_ticket_number(organization_id=org.id, conn=conn)
-        ticket = await Ticket.create(
-            organization_id=org.id,
-            number=number,
-            subject=data.subject,
-            description=data.description,
-            priority=priority,
-            category=data.category,
-            custom_fields=data.custom_fields,
-            metadata=metadata,
-            requester_id=contact.id,
+        loaded = await insert_ticket(
+            principal=principal, org=org, contact=contact, conn=conn,
+            subject=data.subject, description=data.description, priority=priority,
+            category=data.category, tags=data.tags, custom_fields=data.custom_fields,
+            metadata=metadata, assignee=assignee,
             requester_name=data.requester_name or contact.name,
-            requester_email=contact.email,
-            first_response_due_at=first_due,
-            resolution_due_at=resolution_due,
-            # The SLA clocks start at the creation time (priority changes recompute from it).
-            created_at=started,
-            using_db=conn,
-        )
-        trail.add(
-            ticket, ActivityType.CREATED, f"Ticket {format_reference(prefix, number)} created."
-        )
-        await apply_tags(trail, ticket, conn, add=data.tags, remove=[], current=set())
-        if assignee is not None:
-            await apply_assignee(trail, ticket, assignee, conn)
-            await ticket.save(
-                using_db=conn, update_fields=["assignee_id", "assigned_at", "updated_at"]
-            )
-        await trail.save(conn)
-        loaded = LoadedTicket(
-            ticket=ticket,
-            prefix=prefix,
-            tags=sorted(set(data.tags)),
-            assignee_name=assignee.name if assignee else None,
-        )
-        await announce.created(loaded, conn)
+        )  # fmt: skip
     await outbox.relayed()
+    return loaded
+
+
+async def insert_ticket(
+    *,
+    principal: Principal,
+    org: Organization,
+    contact: Contact,
+    conn: BaseDBAsyncClient,
+    subject: str,
+    description: str,
+    priority: TicketPriority,
+    category: str | None,
+    tags: list[str],
+    custom_fields: dict[str, Any],
+    metadata: dict[str, Any],
+    assignee: Agent | None,
+    requester_name: str,
+    origin_chat_id: int | None = None,
+    note: str = "",
+) -> LoadedTicket:
+    """Insert a checked ticket in the caller's transaction, with its trail and events (the
+    caller calls `outbox.relayed()` after committing). `note` adds to the CREATED activity."""
+    started = now()
+    first_due, resolution_due = sla.due_dates(
+        settings=org.settings or {}, priority=priority, start=started
+    )
+    trail = AuditTrail(principal)
+    number, prefix = await next_ticket_number(organization_id=org.id, conn=conn)
+    ticket = await Ticket.create(
+        organization_id=org.id,
+        number=number,
+        subject=subject,
+        description=description,
+        priority=priority,
+        category=category,
+        custom_fields=custom_fields,
+        metadata=metadata,
+        requester_id=contact.id,
+        requester_name=requester_name,
+        requester_email=contact.email,
+        origin_chat_id=origin_chat_id,
+        first_response_due_at=first_due,
+        resolution_due_at=resolution_due,
+        # The SLA clocks start at the creation time (priority changes recompute from it).
+        created_at=started,
+        using_db=conn,
+    )
+    created = f"Ticket {format_reference(prefix, number)} created."
+    trail.add(ticket, ActivityType.CREATED, f"{created} {note}".strip())
+    await apply_tags(trail, ticket, conn, add=tags, remove=[], current=set())
+    if assignee is not None:
+        await apply_assignee(trail, ticket, assignee, conn)
+        await ticket.save(using_db=conn, update_fields=["assignee_id", "assigned_at", "updated_at"])
+    await trail.save(conn)
+    loaded = LoadedTicket(
+        ticket=ticket,
+        prefix=prefix,
+        tags=sorted(set(tags)),
+        assignee_name=assignee.name if assignee else None,
+    )
+    await announce.created(loaded, conn)
     return loaded
 
 
@@ -190,7 +220,7 @@ async def update_ticket(
             )
     org = await organization_of(principal)
     if "category" in given:
-        _check_category(org, data.category)
+        check_category(org, data.category)
     trail = AuditTrail(principal)
     async with in_transaction() as conn:
         ticket = await lock_ticket(principal, ref, org.ticket_prefix, conn)
@@ -251,7 +281,7 @@ async def assign_ticket(
 ) -> LoadedTicket:
     org = await organization_of(principal)
     agent = (
-        await _assignable_agent(principal, agent_id, "agentId") if agent_id is not None else None
+        await assignable_agent(principal, agent_id, "agentId") if agent_id is not None else None
     )
     trail = AuditTrail(principal)
     async with in_transaction() as conn:
@@ -412,7 +442,7 @@ async def bulk_update(
     org = await organization_of(principal)
     agent: Agent | None = None
     if "assignee_id" in given and changes.assignee_id is not None:
-        agent = await _assignable_agent(principal, changes.assignee_id, "changes.assigneeId")
+        agent = await assignable_agent(principal, changes.assignee_id, "changes.assigneeId")
     unique_refs = list(dict.fromkeys(str(r).strip().upper() for r in refs))
     trail = AuditTrail(principal)
     async with in_transaction() as conn:

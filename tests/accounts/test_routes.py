@@ -78,6 +78,7 @@ async def test_login_returns_a_working_token(client: httpx.AsyncClient, team: Te
         "name": team.agent.name,
         "role": "agent",
         "isActive": True,
+        "chatCapacity": 3,
         "createdAt": body["agent"]["createdAt"],
     }
     me = await client.get("/api/me", headers=bearer(body["token"]))

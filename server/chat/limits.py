@@ -1,0 +1,74 @@
+"""Abuse limits of the widget's public surface, with the `limits` library.
+
+- widget sessions (`POST /api/embed/session`) per client address;
+- new conversations per contact and per client address (one person with many anonymous
+  sessions still hits the address budget);
+- messages per contact (whatever tab or socket they come from).
+
+With Redis the counters are shared by every process; embedded, they live in this process.
+Over a budget the request gets 429 `rate_limited` with `retryAfter` (seconds) in the body and
+a `Retry-After` header, which the widget shows as "please wait N s". Unlike sign-in, these
+fail open when the counter store does not answer: a Redis blip must not silence every
+customer, and each of these writes still needs a valid visitor token or site key.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+from limits import RateLimitItem, parse_many
+from limits.aio.strategies import MovingWindowRateLimiter
+from redis.exceptions import RedisError
+
+from server.accounts.login_throttle import DEFAULT_KEY_PREFIX, limits_storage
+from server.errors import RateLimited
+
+log = logging.getLogger(__name__)
+
+
+class ChatLimiter:
+    def __init__(
+        self,
+        *,
+        sessions_per_ip: str,
+        starts: str,
+        messages: str,
+        redis_url: str = "",
+        key_prefix: str = DEFAULT_KEY_PREFIX,
+    ) -> None:
+        self._limiter = MovingWindowRateLimiter(limits_storage(redis_url, key_prefix))
+        self._sessions = parse_many(sessions_per_ip)
+        self._starts = parse_many(starts)
+        self._messages = parse_many(messages)
+
+    async def session(self, ip: str) -> None:
+        await self._hit([(item, "embed-session", f"ip:{ip}") for item in self._sessions],
+                        "Too many widget sessions from this address.")  # fmt: skip
+
+    async def start(self, *, organization_id: int, contact_id: int, ip: str) -> None:
+        keys = [
+            *[(i, "chat-start", f"contact:{organization_id}:{contact_id}") for i in self._starts],
+            *[(i, "chat-start", f"ip:{ip}") for i in self._starts],
+        ]
+        await self._hit(keys, "Too many new conversations; please wait before starting another.")
+
+    async def message(self, *, organization_id: int, contact_id: int) -> None:
+        keys = [(i, "chat-message", f"{organization_id}:{contact_id}") for i in self._messages]
+        await self._hit(keys, "You are sending messages too fast.")
+
+    async def _hit(self, keys: list[tuple[RateLimitItem, str, str]], message: str) -> None:
+        """Count one request against every budget; RateLimited if any is spent."""
+        try:
+            wait = 0.0
+            for item, namespace, key in keys:
+                if not await self._limiter.hit(item, namespace, key):
+                    stats = await self._limiter.get_window_stats(item, namespace, key)
+                    wait = max(wait, stats.reset_time - time.time(), 1.0)
+        except (RedisError, OSError):
+            log.warning("chat rate-limit store unavailable; letting it through", exc_info=True)
+            return
+        if wait:
+            raise RateLimited(f"{message} Try again in {math.ceil(wait)} s.",
+                              retry_after=math.ceil(wait))  # fmt: skip

@@ -1,0 +1,212 @@
+"""Automatic routing of waiting chats, and returning chats of agents who went offline.
+
+Routing (organisations whose widget `routing` is `automatic`): each waiting conversation, next
+in line first, goes to an agent who is online on the queue (presence, not "away") and has
+fewer active chats than their `chatCapacity`; among those, to the one who was given a chat
+longest ago (round robin). It runs right after every write that can change the answer (a chat
+starts, ends, is transferred or requeued) and on every tick of the router (about once a
+second), which catches agents coming online. It holds the organisation's row lock, so two
+processes never fill the same slot twice.
+
+Requeueing (every organisation): an active chat whose customer is waiting for an answer and
+whose agent has been absent from presence for the organisation's `offlineGraceSeconds`
+returns to the queue (the customer sees a system message) and is routed again.
+
+Every process runs the router; the writes are guarded by row locks and re-checked conditions,
+so doing the same thing twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.functions import Count
+from tortoise.transactions import in_transaction
+
+from server.accounts import service as accounts
+from server.accounts.models import Agent, Organization
+from server.channels import names, outbox
+from server.channels.presence import Presence
+from server.chat import announce, lookups, service
+from server.chat.models import Conversation, ConversationStatus
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 1.0
+# Conversations routed per organisation per pass (the next pass goes on).
+ROUTE_BATCH = 50
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class Router:
+    def __init__(self, presence: Presence, *, tick: float = TICK_SECONDS) -> None:
+        self.presence = presence
+        self.tick = tick
+        # (organisation, agent) -> when this process first saw the agent absent while a
+        # customer of theirs was waiting for an answer.
+        self._absent_since: dict[tuple[int, int], datetime] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="chat-router")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.tick)
+            try:
+                await self.pass_once()
+            except Exception:
+                log.warning("chat routing pass failed; retrying", exc_info=True)
+
+    async def pass_once(self) -> None:
+        """One tick: requeue chats of absent agents, then route every waiting queue."""
+        await self.requeue_absent()
+        waiting = (
+            await Conversation.filter(status=ConversationStatus.WAITING)
+            .distinct()
+            .values_list("organization_id", flat=True)
+        )
+        for org_id in set(waiting):
+            await self.route(org_id)
+
+    async def _people(self, organization_id: int) -> dict[int, str]:
+        """Agent id -> presence status (online/away) on the organisation's queue."""
+        entries = await self.presence.snapshot(names.queue(organization_id).key)
+        return {
+            int(e.person.split(":", 1)[1]): e.status
+            for e in entries
+            if e.person.startswith("agent:")
+        }
+
+    async def route(self, organization_id: int) -> int:
+        """Assign what can be assigned now; returns how many conversations were."""
+        online = [a for a, status in (await self._people(organization_id)).items()
+                  if status == "online"]  # fmt: skip
+        if not online:
+            return 0
+        assigned = 0
+        async with in_transaction() as conn:
+            org = (
+                await Organization.filter(id=organization_id)
+                .using_db(conn)
+                .select_for_update()
+                .first()
+            )
+            if org is None or accounts.widget_settings(org)["routing"] != "automatic":
+                return 0
+            waiting = await lookups.queue_order(organization_id, conn)
+            if not waiting:
+                return 0
+            agents = await Agent.filter(
+                id__in=online, organization_id=organization_id, is_active=True
+            ).using_db(conn)
+            load = await _active_chats(organization_id, [a.id for a in agents], conn)
+            for conversation_id in waiting[:ROUTE_BATCH]:
+                free = [a for a in agents if load.get(a.id, 0) < a.chat_capacity]
+                if not free:
+                    break
+                agent = min(free, key=lambda a: (a.last_chat_routed_at or _EPOCH, a.id))
+                conversation = await lookups.lock_conversation(
+                    conversation_id, conn, organization_id=organization_id
+                )
+                if conversation.status != ConversationStatus.WAITING:
+                    continue  # claimed meanwhile
+                await service.give(
+                    conversation, agent, conn, reason="routed",
+                    text=f"{agent.name} joined the chat.", positions=False,
+                )  # fmt: skip
+                agent.last_chat_routed_at = service.now()
+                await agent.save(using_db=conn, update_fields=["last_chat_routed_at"])
+                load[agent.id] = load.get(agent.id, 0) + 1
+                assigned += 1
+            if assigned:
+                await announce.queue_positions(organization_id, conn)
+        if assigned:
+            await outbox.relayed()
+        return assigned
+
+    async def requeue_absent(self) -> int:
+        """Return to the queue the unanswered chats of agents absent past the grace period."""
+        rows = await Conversation.filter(
+            status=ConversationStatus.ACTIVE,
+            awaiting_reply_since__isnull=False,
+            assignee_id__isnull=False,
+        ).values("id", "organization_id", "assignee_id")
+        by_org: dict[int, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_org.setdefault(row["organization_id"], []).append(row)
+        moment = service.now()
+        seen: set[tuple[int, int]] = set()
+        requeued = 0
+        for org_id, conversations in by_org.items():
+            present = await self._people(org_id)
+            org = await Organization.get_or_none(id=org_id)
+            if org is None:
+                continue
+            grace = accounts.widget_settings(org)["offlineGraceSeconds"]
+            for row in conversations:
+                key = (org_id, row["assignee_id"])
+                if row["assignee_id"] in present:
+                    continue
+                seen.add(key)
+                since = self._absent_since.setdefault(key, moment)
+                if (moment - since).total_seconds() >= grace:
+                    requeued += await service.requeue(row["id"], row["assignee_id"])
+        # Forget agents who came back or have nobody waiting on them any more.
+        for key in list(self._absent_since):
+            if key not in seen:
+                del self._absent_since[key]
+        return requeued
+
+
+async def _active_chats(organization_id: int, agent_ids: list[int], conn: Any) -> dict[int, int]:
+    if not agent_ids:
+        return {}
+    rows = (
+        await Conversation.filter(
+            organization_id=organization_id,
+            status=ConversationStatus.ACTIVE,
+            assignee_id__in=agent_ids,
+        )
+        .using_db(conn)
+        .annotate(n=Count("id"))
+        .group_by("assignee_id")
+        .values("assignee_id", "n")
+    )
+    return {row["assignee_id"]: row["n"] for row in rows}
+
+
+# The running app's router (set in the lifespan); with none (CLI, scripts) writes still work
+# and the next server's router picks the queue up.
+_router: Router | None = None
+
+
+def install(router: Router | None) -> None:
+    global _router
+    _router = router
+
+
+def installed() -> Router | None:
+    return _router
+
+
+async def route_now(organization_id: int) -> None:
+    """After a commit: route the organisation's queue now (never raises: the tick retries)."""
+    if _router is None:
+        return
+    try:
+        await _router.route(organization_id)
+    except Exception:
+        log.warning("routing organisation %s failed; the router retries", organization_id,
+                    exc_info=True)  # fmt: skip
