@@ -101,9 +101,7 @@ async def visitor_list_messages(call: Call) -> BaseModel:
         contact_id=call.contact.id,
     )
     rows, more = await queries.messages(conversation, call.query, public_only=True)
-    return PublicMessagePage(
-        items=[public_message(message_out(m)) for m in rows], has_more=more
-    )
+    return PublicMessagePage(items=[public_message(message_out(m)) for m in rows], has_more=more)
 
 
 @api.endpoint(

@@ -72,13 +72,14 @@ class Router:
     async def pass_once(self) -> None:
         """One tick: requeue chats of absent agents, then route every waiting queue."""
         await self.requeue_absent()
-        waiting = (
+        waiting = set(
             await Conversation.filter(status=ConversationStatus.WAITING)
             .distinct()
             .values_list("organization_id", flat=True)
         )
-        for org_id in set(waiting):
-            await self.route(org_id)
+        for org in await Organization.filter(id__in=waiting):
+            if _automatic(org):
+                await self.route(org.id)
 
     async def _people(self, organization_id: int) -> dict[int, str]:
         """Agent id -> presence status (online/away) on the organisation's queue."""
@@ -91,6 +92,9 @@ class Router:
 
     async def route(self, organization_id: int) -> int:
         """Assign what can be assigned now; returns how many conversations were."""
+        org = await Organization.get_or_none(id=organization_id)
+        if org is None or not _automatic(org):
+            return 0  # manual routing takes no lock at all
         online = [a for a, status in (await self._people(organization_id)).items()
                   if status == "online"]  # fmt: skip
         if not online:
@@ -103,8 +107,8 @@ class Router:
                 .select_for_update()
                 .first()
             )
-            if org is None or accounts.widget_settings(org)["routing"] != "automatic":
-                return 0
+            if org is None or not _automatic(org):
+                return 0  # switched to manual meanwhile
             waiting = await lookups.queue_order(organization_id, conn)
             if not waiting:
                 return 0
@@ -168,6 +172,10 @@ class Router:
             if key not in seen:
                 del self._absent_since[key]
         return requeued
+
+
+def _automatic(org: Organization) -> bool:
+    return accounts.widget_settings(org)["routing"] == "automatic"
 
 
 async def _active_chats(organization_id: int, agent_ids: list[int], conn: Any) -> dict[int, int]:
