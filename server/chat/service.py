@@ -185,15 +185,8 @@ async def start_conversation(*, contact: Contact, data: ConversationStart) -> Po
                 agent_unread=1,
                 using_db=conn,
             )
-            message = await ChatMessage.create(
-                conversation_id=conversation.id,
-                organization_id=conversation.organization_id,
-                author_type=MessageAuthor.CONTACT,
-                author_contact_id=contact.id,
-                author_name=contact.name,
-                body=data.body,
-                client_message_id=data.client_message_id,
-                using_db=conn,
+            message = await _from_contact(
+                conversation, contact, data.body, data.client_message_id, conn
             )
             loaded = await lookups.load_conversation(conversation, conn)
             out = loaded.out(moment)
@@ -233,6 +226,25 @@ async def _remember_answers(
         await contact.save(using_db=conn, update_fields=[*changed, "updated_at"])
 
 
+async def _from_contact(
+    conversation: Conversation,
+    contact: Contact,
+    body: str,
+    client_message_id: str,
+    conn: BaseDBAsyncClient,
+) -> ChatMessage:
+    return await ChatMessage.create(
+        conversation_id=conversation.id,
+        organization_id=conversation.organization_id,
+        author_type=MessageAuthor.CONTACT,
+        author_contact_id=contact.id,
+        author_name=contact.name,
+        body=body,
+        client_message_id=client_message_id,
+        using_db=conn,
+    )
+
+
 async def _opened_by(contact: Contact, client_message_id: str) -> Posted | None:
     conversation = await Conversation.get_or_none(
         contact_id=contact.id, opening_client_id=client_message_id
@@ -260,15 +272,8 @@ async def post_visitor_message(
             return Posted(message=same, loaded=await lookups.load_conversation(conversation, conn))
         if conversation.status == ConversationStatus.ENDED:
             raise _ended(conversation)
-        message = await ChatMessage.create(
-            conversation_id=conversation.id,
-            organization_id=conversation.organization_id,
-            author_type=MessageAuthor.CONTACT,
-            author_contact_id=contact.id,
-            author_name=contact.name,
-            body=data.body,
-            client_message_id=data.client_message_id,
-            using_db=conn,
+        message = await _from_contact(
+            conversation, contact, data.body, data.client_message_id, conn
         )
         conversation.agent_unread += 1
         conversation.last_message_at = message.created_at
@@ -385,11 +390,12 @@ async def post_agent_message(
 async def claim(*, principal: Principal, conversation_id: int) -> LoadedConversation:
     """Take a waiting conversation. Of two agents claiming at once exactly one wins; the
     other gets 409 naming who has it."""
-    agent = _agent_of(principal, "claim a conversation")
     async with in_transaction() as conn:
         conversation = await lookups.lock_conversation(
             conversation_id, conn, organization_id=principal.organization_id
         )
+        # After the lookup: another organisation's id is 404 for every caller.
+        agent = _agent_of(principal, "claim a conversation")
         if conversation.status == ConversationStatus.ENDED:
             raise _ended(conversation)
         if conversation.status != ConversationStatus.WAITING:
