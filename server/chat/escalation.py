@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 from server.accounts.models import Agent, Contact
 from server.accounts.principal import Principal
 from server.channels import outbox
-from server.chat import announce, events, lookups
+from server.chat import announce, events, lookups, routing
 from server.chat.models import ChatMessage, ConversationStatus, MessageAuthor
 from server.chat.presenters import LoadedConversation, message_out
 from server.chat.schemas import EscalateRequest
@@ -129,4 +129,6 @@ async def escalate(
         if end_line is not None and was_waiting:
             await announce.queue_positions(conversation.organization_id, conn)
     await outbox.relayed()
+    if end_line is not None:  # the agent has a free slot (or the queue is shorter): route
+        await routing.route_now(conversation.organization_id)
     return Escalated(ticket=ticket, conversation=loaded)

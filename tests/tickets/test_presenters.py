@@ -58,8 +58,9 @@ def test_ticket_out_builds_the_reference_and_sorts_tags(ticket: Ticket) -> None:
     assert set(wire) == {
         "id", "number", "reference", "subject", "description", "status", "priority",
         "category", "tags", "customFields", "metadata", "requesterId", "requesterName",
-        "requesterEmail", "assigneeId", "assigneeName", "assignedAt", "originChatId", "firstResponseDueAt",
-        "resolutionDueAt", "firstResponseAt", "resolvedAt", "closedAt", "createdAt", "updatedAt",
+        "requesterEmail", "assigneeId", "assigneeName", "assignedAt", "originChatId",
+        "firstResponseDueAt", "resolutionDueAt", "firstResponseAt", "resolvedAt", "closedAt",
+        "createdAt", "updatedAt",
     }  # fmt: skip
 
 
