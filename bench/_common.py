@@ -326,16 +326,19 @@ class HttpClient:
         *,
         params: dict[str, str] | None = None,
         json_body: Any = None,
+        headers: dict[str, str] | None = None,
     ) -> HttpResponse:
+        """`headers` are added to (and override) the client's own `self.headers`."""
         target = f"{path}?{urlencode(params)}" if params else path
         body = json.dumps(json_body).encode() if json_body is not None else b""
-        headers = [*self.headers.items(), ("content-length", str(len(body)))]
+        merged = {**self.headers, **headers} if headers else self.headers
+        headers_out = [*merged.items(), ("content-length", str(len(body)))]
         if json_body is not None:
-            headers.append(("content-type", "application/json"))
+            headers_out.append(("content-type", "application/json"))
         async with self._limit:
             conn = await self._checkout()
             response = await conn.exchange(
-                h11.Request(method=method, target=target, headers=headers), body
+                h11.Request(method=method, target=target, headers=headers_out), body
             )
             self._idle.put_nowait(conn)
         return response
@@ -343,8 +346,10 @@ class HttpClient:
     async def get(self, path: str, params: dict[str, str] | None = None) -> HttpResponse:
         return await self.request("GET", path, params=params)
 
-    async def post(self, path: str, json_body: Any) -> HttpResponse:
-        return await self.request("POST", path, json_body=json_body)
+    async def post(
+        self, path: str, json_body: Any, *, headers: dict[str, str] | None = None
+    ) -> HttpResponse:
+        return await self.request("POST", path, json_body=json_body, headers=headers)
 
     async def _checkout(self) -> _Connection:
         while not self._idle.empty():
