@@ -37,6 +37,7 @@ from server.chat.limits import ChatLimiter
 from server.db import tortoise_config
 from server.errors import ErrorCode, NotReady, ParleyError, Unauthenticated, error_body
 from server.settings import Settings
+from server.tickets import embed_routes as ticket_embed_routes
 from server.tickets import routes as ticket_routes
 from server.web.cors import EmbedCORSMiddleware, JsonErrorCORSMiddleware
 from server.web.endpoints import Api
@@ -80,6 +81,7 @@ def build_api() -> Api:
     api.include(ticket_routes.api)
     api.include(chat_routes.api)
     api.include(chat_embed_routes.api)
+    api.include(ticket_embed_routes.api)
     return api
 
 
@@ -183,6 +185,7 @@ def create_app(settings: Settings) -> Starlette:
             sessions_per_ip=settings.embed_session_rate_per_ip,
             starts=settings.chat_start_rate,
             messages=settings.chat_message_rate,
+            lookups_per_ip=settings.ticket_lookup_rate_per_ip,
             redis_url=settings.redis_url,
         ),
     )

@@ -121,6 +121,7 @@ def test_settings(database_url: str, data_dir: Path, **overrides: str) -> Settin
         "PARLEY_EMBED_SESSION_RATE_PER_IP": "100000/minute",
         "PARLEY_CHAT_START_RATE": "100000/minute",
         "PARLEY_CHAT_MESSAGE_RATE": "100000/minute",
+        "PARLEY_TICKET_LOOKUP_RATE_PER_IP": "100000/minute",
         "PARLEY_MAX_BODY_BYTES": "65536",
     }
     env.update({f"PARLEY_{k}": v for k, v in overrides.items()})

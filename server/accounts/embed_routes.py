@@ -78,7 +78,7 @@ class EmbedConfigOut(ResponseModel):
     websocket_url: str
 
 
-def _check_origin(request: Request, org: Organization) -> None:
+def check_origin(request: Request, org: Organization) -> None:
     settings = request.app.state.parley.settings
     if not origins.origin_allowed(request, settings.allowed_origins, service.allowed_origins(org)):
         raise Forbidden("This page's origin may not use this organisation's widget.")
@@ -107,7 +107,7 @@ async def embed_session(call: Call) -> EmbedSessionOut:
         request.client.host if request.client else "unknown"
     )
     org = await service.organization_for_site_key(b.site_key)
-    _check_origin(call.request, org)
+    check_origin(call.request, org)
     settings = call.request.app.state.parley.settings
     contact = await service.open_visitor_session(
         org=org, name=b.name, email=str(b.email) if b.email else None,
@@ -130,7 +130,7 @@ async def embed_config(call: Call) -> EmbedConfigOut:
     where the widget's WebSocket is."""
     request = call.request
     org = await service.organization_for_site_key(call.query.site_key)
-    _check_origin(request, org)
+    check_origin(request, org)
     widget = service.widget_settings(org)
     hub = request.app.state.parley.hub
     within = embed.within_business_hours(widget.get("businessHours"), service.now())

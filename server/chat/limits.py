@@ -3,7 +3,8 @@
 - widget sessions (`POST /api/embed/session`) per client address;
 - new conversations per contact and per client address (one person with many anonymous
   sessions still hits the address budget);
-- messages per contact (whatever tab or socket they come from).
+- messages per contact (whatever tab or socket they come from);
+- ticket lookups by reference + email per client address (so references cannot be guessed).
 
 With Redis the counters are shared by every process; embedded, they live in this process.
 Over a budget the request gets 429 `rate_limited` with `retryAfter` (seconds) in the body and
@@ -35,6 +36,7 @@ class ChatLimiter:
         sessions_per_ip: str,
         starts: str,
         messages: str,
+        lookups_per_ip: str = "20/10minutes",
         redis_url: str = "",
         key_prefix: str = DEFAULT_KEY_PREFIX,
     ) -> None:
@@ -46,6 +48,7 @@ class ChatLimiter:
         self._sessions = parse_many(sessions_per_ip)
         self._starts = parse_many(starts)
         self._messages = parse_many(messages)
+        self._lookups = parse_many(lookups_per_ip)
 
     async def session(self, ip: str) -> None:
         await self._hit([(item, "embed-session", f"ip:{ip}") for item in self._sessions],
@@ -61,6 +64,10 @@ class ChatLimiter:
     async def message(self, *, organization_id: int, contact_id: int) -> None:
         keys = [(i, "chat-message", f"{organization_id}:{contact_id}") for i in self._messages]
         await self._hit(keys, "You are sending messages too fast.")
+
+    async def ticket_lookup(self, ip: str) -> None:
+        keys = [(i, "ticket-lookup", f"ip:{ip}") for i in self._lookups]
+        await self._hit(keys, "Too many ticket lookups from this address.")
 
     async def _hit(self, keys: list[tuple[RateLimitItem, str, str]], message: str) -> None:
         """Count one request against every budget; RateLimited if any is spent."""
