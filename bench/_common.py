@@ -13,6 +13,7 @@ import json
 import math
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -468,3 +469,17 @@ def format_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(body[0]), rule, *(line(row) for row in body[1:])])
+
+
+@contextlib.asynccontextmanager
+async def scratch_database(postgres_admin_url: str | None, prefix: str) -> AsyncIterator[str]:
+    """A throwaway PostgreSQL database (given the admin URL), else a throwaway SQLite file."""
+    if postgres_admin_url:
+        async with throwaway_database(postgres_admin_url, prefix=prefix) as url:
+            yield url
+        return
+    directory = tempfile.mkdtemp(prefix=prefix.replace("_", "-") + "-")
+    try:
+        yield f"sqlite://{directory}/parley.db"
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)

@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,7 @@ from bench._common import (
     load_average,
     memory_kib,
     percentile,
-    throwaway_database,
+    scratch_database,
 )
 
 ORG_SLUG = "chatbench"
@@ -175,18 +175,8 @@ async def prepare_database(url: str) -> str:
         await Tortoise.close_connections()
 
 
-@contextlib.asynccontextmanager
-async def database(args: argparse.Namespace) -> AsyncIterator[str]:
-    """A throwaway SQLite file, or a throwaway PostgreSQL database with `--postgres`."""
-    if args.postgres:
-        async with throwaway_database(args.postgres, prefix="parley_chat") as url:
-            yield url
-        return
-    directory = tempfile.mkdtemp(prefix="parley-chat-")
-    try:
-        yield f"sqlite://{directory}/parley.db"
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+def database(args: argparse.Namespace) -> contextlib.AbstractAsyncContextManager[str]:
+    return scratch_database(args.postgres, "parley_chat")
 
 
 # --- sockets -------------------------------------------------------------------------------

@@ -32,13 +32,11 @@ import multiprocessing
 import os
 import resource
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
@@ -65,7 +63,7 @@ from bench._common import (
     load_average,
     memory_kib,
     percentile,
-    throwaway_database,
+    scratch_database,
 )
 
 ORG_SLUG = "fanout"
@@ -601,17 +599,8 @@ async def prepare_parley_database(url: str) -> None:
         await Tortoise.close_connections()
 
 
-@contextlib.asynccontextmanager
-async def parley_database(args: argparse.Namespace) -> AsyncIterator[str]:
-    if args.postgres:
-        async with throwaway_database(args.postgres, prefix="parley_fanout") as url:
-            yield url
-        return
-    directory = tempfile.mkdtemp(prefix="parley-fanout-")
-    try:
-        yield f"sqlite://{directory}/parley.db"
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+def parley_database(args: argparse.Namespace) -> contextlib.AbstractAsyncContextManager[str]:
+    return scratch_database(args.postgres, "parley_fanout")
 
 
 class Parley:
