@@ -483,3 +483,21 @@ async def scratch_database(postgres_admin_url: str | None, prefix: str) -> Async
         yield f"sqlite://{directory}/parley.db"
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def run_interruptibly(work: Callable[[], Awaitable[int]], interrupted: str) -> int:
+    """Run `work()` on uvloop; Ctrl-C or SIGTERM cancel it (its cleanup runs) and exit 130."""
+    import uvloop
+
+    async def guarded() -> int:
+        task = asyncio.current_task()
+        assert task is not None
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        return await work()
+
+    try:
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            return runner.run(guarded())
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print(f"interrupted; {interrupted}", file=sys.stderr)
+        return 130

@@ -30,7 +30,6 @@ import json
 import math
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -45,7 +44,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import asyncpg
-import uvloop
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
 
@@ -61,6 +59,7 @@ from bench._common import (
     load_average,
     memory_kib,
     percentile,
+    run_interruptibly,
     scratch_database,
 )
 
@@ -656,18 +655,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
 
-    async def guarded() -> int:
-        task = asyncio.current_task()
-        assert task is not None
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-        return await run(args)
-
-    try:
-        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-            return runner.run(guarded())
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        print("interrupted; the server was stopped and the database removed", file=sys.stderr)
-        return 130
+    return run_interruptibly(lambda: run(args), "the server was stopped and the database removed")
 
 
 if __name__ == "__main__":

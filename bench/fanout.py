@@ -63,6 +63,7 @@ from bench._common import (
     load_average,
     memory_kib,
     percentile,
+    run_interruptibly,
     scratch_database,
 )
 
@@ -933,18 +934,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         uvloop.run(bare_server(args.bare_server))
         return 0
 
-    async def guarded() -> int:
-        task = asyncio.current_task()
-        assert task is not None
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-        return await run(args)
-
-    try:
-        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-            return runner.run(guarded())
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        print("interrupted; the servers were stopped", file=sys.stderr)
-        return 130
+    return run_interruptibly(lambda: run(args), "the servers were stopped")
 
 
 if __name__ == "__main__":
