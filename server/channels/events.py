@@ -1,4 +1,5 @@
-"""Every real-time event payload, declared once: a literal `type` and no extra fields.
+"""Every real-time ticket and presence payload, declared once: a literal `type` and no extra
+fields (live chat's payloads are in `server/chat/events.py`, built on `EventModel` here).
 
 Agents receive the full payloads (`Ticket*` events carrying `TicketOut`/`ResponseOut`, the
 same shapes as the REST API). A customer's widget receives the `Public*` projections only,

@@ -3,6 +3,8 @@ what their shapes need for a whole page in one query per relation."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
@@ -18,6 +20,17 @@ def _not_found(conversation_id: int) -> NotFound:
     return NotFound(f"Conversation {conversation_id} not found.")
 
 
+def _scoped(conversation_id: int, organization_id: int, contact_id: int | None) -> Any:
+    """The query for one conversation of the organisation (and of the contact, if given).
+
+    Another organisation's id and another customer's id answer the same 404 as an id that
+    does not exist, so ids cannot be probed."""
+    if not 0 < conversation_id <= MAX_ID:
+        raise _not_found(conversation_id)
+    query = Conversation.filter(id=conversation_id, organization_id=organization_id)
+    return query.filter(contact_id=contact_id) if contact_id is not None else query
+
+
 async def lock_conversation(
     conversation_id: int,
     conn: BaseDBAsyncClient,
@@ -25,15 +38,8 @@ async def lock_conversation(
     organization_id: int,
     contact_id: int | None = None,
 ) -> Conversation:
-    """The organisation's (and, for a visitor, the contact's own) conversation, row-locked.
-
-    Another organisation's id and another customer's id answer the same 404 as an id that
-    does not exist, so ids cannot be probed."""
-    if not 0 < conversation_id <= MAX_ID:
-        raise _not_found(conversation_id)
-    query = Conversation.filter(id=conversation_id, organization_id=organization_id)
-    if contact_id is not None:
-        query = query.filter(contact_id=contact_id)
+    """The organisation's (or the contact's own) conversation, row-locked."""
+    query = _scoped(conversation_id, organization_id, contact_id)
     conversation = await query.using_db(conn).select_for_update().first()
     if conversation is None:
         raise _not_found(conversation_id)
@@ -43,12 +49,8 @@ async def lock_conversation(
 async def get_conversation(
     conversation_id: int, *, organization_id: int, contact_id: int | None = None
 ) -> Conversation:
-    if not 0 < conversation_id <= MAX_ID:
-        raise _not_found(conversation_id)
-    query = Conversation.filter(id=conversation_id, organization_id=organization_id)
-    if contact_id is not None:
-        query = query.filter(contact_id=contact_id)
-    conversation = await query.first()
+    """The organisation's (or the contact's own) conversation, for reading."""
+    conversation = await _scoped(conversation_id, organization_id, contact_id).first()
     if conversation is None:
         raise _not_found(conversation_id)
     return conversation
