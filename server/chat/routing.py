@@ -112,9 +112,12 @@ class Router:
             waiting = await lookups.queue_order(organization_id, conn)
             if not waiting:
                 return 0
-            agents = await Agent.filter(
-                id__in=online, organization_id=organization_id, is_active=True
-            ).using_db(conn)
+            # Only what routing needs (never the password hash).
+            agents = (
+                await Agent.filter(id__in=online, organization_id=organization_id, is_active=True)
+                .using_db(conn)
+                .only("id", "name", "chat_capacity", "last_chat_routed_at")
+            )
             load = await _active_chats(organization_id, [a.id for a in agents], conn)
             for conversation_id in waiting[:ROUTE_BATCH]:
                 free = [a for a in agents if load.get(a.id, 0) < a.chat_capacity]
@@ -131,7 +134,11 @@ class Router:
                     text=f"{agent.name} joined the chat.", positions=False,
                 )  # fmt: skip
                 agent.last_chat_routed_at = service.now()
-                await agent.save(using_db=conn, update_fields=["last_chat_routed_at"])
+                await (
+                    Agent.filter(id=agent.id)
+                    .using_db(conn)
+                    .update(last_chat_routed_at=agent.last_chat_routed_at)
+                )
                 load[agent.id] = load.get(agent.id, 0) + 1
                 assigned += 1
             if assigned:
