@@ -20,7 +20,7 @@ import math
 import time
 
 from limits import RateLimitItem, parse_many
-from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.aio.strategies import FixedWindowRateLimiter
 from redis.exceptions import RedisError
 
 from server.accounts.login_throttle import DEFAULT_KEY_PREFIX, limits_storage
@@ -40,11 +40,14 @@ class ChatLimiter:
         redis_url: str = "",
         key_prefix: str = DEFAULT_KEY_PREFIX,
     ) -> None:
-        # A sliding window *counter* (two counters per key) rather than a moving window (one
-        # entry per request): these limits see every customer's traffic, and the in-memory
-        # store's expiry pass walks moving-window entries one thread hop per key, which
-        # bench/chat.py measured as a third of a widget message's server time.
-        self._limiter = SlidingWindowCounterRateLimiter(limits_storage(redis_url, key_prefix))
+        # A fixed window that starts at the first request (one counter per key), rather than a
+        # moving window (one entry per request): these limits see every customer's traffic,
+        # and the in-memory store's expiry pass walks moving-window entries with a thread hop
+        # per key, which bench/chat.py measured as a third of a widget message's server time.
+        # Not the sliding-window counter either: its reset time is an estimate, and
+        # `retryAfter` must be the real wait. The price: up to twice a budget can straddle
+        # the end of one window and the start of the next.
+        self._limiter = FixedWindowRateLimiter(limits_storage(redis_url, key_prefix))
         self._sessions = parse_many(sessions_per_ip)
         self._starts = parse_many(starts)
         self._messages = parse_many(messages)
