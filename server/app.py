@@ -42,6 +42,7 @@ from server.tickets import routes as ticket_routes
 from server.web.cors import EmbedCORSMiddleware, JsonErrorCORSMiddleware
 from server.web.endpoints import Api
 from server.web.openapi import build_openapi
+from server.web.widget_assets import widget_routes
 
 log = logging.getLogger("parley")
 # A readiness probe must answer even when a dependency hangs instead of refusing.
@@ -220,6 +221,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/openapi.json", openapi_json),
         *api.routes(authenticate, settings.max_body_bytes, authenticate_visitor),
         *websocket_routes(),
+        *widget_routes(),
     ]
     middleware = [
         # Outermost: it answers the widget's paths itself (origins allowed per organisation).

@@ -44,6 +44,19 @@ def _bounded_int(raw: str, low: int, high: int) -> int:
     return value
 
 
+def _origin(raw: str) -> str:
+    from pydantic import TypeAdapter, ValidationError
+
+    from server.accounts.schemas import Origin
+
+    try:
+        return TypeAdapter(Origin).validate_python(raw)
+    except ValidationError:
+        raise argparse.ArgumentTypeError(
+            f"{raw!r} is not an origin (scheme://host[:port], no path)"
+        ) from None
+
+
 def _migration_name(raw: str) -> str:
     if not MIGRATION_NAME.match(raw):
         raise argparse.ArgumentTypeError(
@@ -76,7 +89,18 @@ def _parser() -> argparse.ArgumentParser:
     agent.add_argument("--password", required=True)
     agent.add_argument("--role", choices=["admin", "agent"], default="agent")
 
-    sub.add_parser("demo", help="seed the demo organisation (idempotent)")
+    demo = sub.add_parser("demo", help="seed the demo organisation (idempotent)")
+    demo.add_argument(
+        "--allow-origin", action="append", default=[], type=_origin, metavar="ORIGIN",
+        help="also let pages on ORIGIN (e.g. http://127.0.0.1:8001) use the demo's widget",
+    )  # fmt: skip
+
+    page = sub.add_parser(
+        "demo-page", help="serve a host page with the demo widget embedded (another origin)"
+    )
+    page.add_argument("--host", default="127.0.0.1", help="bind address (127.0.0.1)")
+    page.add_argument("--port", type=_port, default=8001, help="port (8001)")
+    page.add_argument("--parley-url", default="http://127.0.0.1:8000", help="where Parley answers")
 
     make = sub.add_parser(
         "makemigrations",
@@ -135,10 +159,29 @@ async def _createagent(args: argparse.Namespace) -> None:
 async def _demo(args: argparse.Namespace) -> None:
     from server.demo import seed_demo
 
-    login = await seed_demo()
+    login = await seed_demo(allow_origins=args.allow_origin)
     state = "created" if login.created else "already present"
     print(f"demo organisation {login.org_slug!r} {state}")
     print(f"demo login: org {login.org_slug}, email {login.email}, password {login.password}")
+    origins = ", ".join(login.origins) or "none besides Parley's own"
+    print(f"demo widget: site key {login.site_key}, allowed origins: {origins}")
+
+
+def _demo_page(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from server.demo import demo_site_key
+    from server.demo_page import demo_page_app
+
+    site_key = asyncio.run(_with_database(settings, demo_site_key))
+    if site_key is None:
+        print("parley: no demo organisation; run `parley demo` first", file=sys.stderr)
+        return 1
+    url = _browsable(args.host, args.port)
+    print(f"Demo page (the widget on another origin): {url}/", flush=True)
+    app = demo_page_app(parley_url=args.parley_url, site_key=site_key)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
 
 
 def _migrate(settings: Settings) -> int:
@@ -180,6 +223,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         f"  OpenAPI:  {base}/openapi.json\n"
         f"  Health:   {base}/healthz   Ready: {base}/readyz\n"
         f"  Sockets:  {base.replace('http', 'ws', 1)}/ws (agents), /ws/widget (customers)\n"
+        f"  Widget:   {base}/widget.js (see docs/widget.md)\n"
         f"  Database: {mask_password(settings.database_url)}\n"
         f"  Broadcast: {broadcast}   Data dir: {settings.data_dir}",
         flush=True,
@@ -271,6 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args, settings)
         if args.command == "migrate":
             return _migrate(settings)
+        if args.command == "demo-page":
+            return _demo_page(args, settings)
         handlers = {"createorg": _createorg, "createagent": _createagent, "demo": _demo}
         asyncio.run(_with_database(settings, lambda: handlers[args.command](args)))
         return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from server.accounts import service as accounts
@@ -42,9 +43,11 @@ class DemoLogin:
     email: str
     password: str
     created: bool  # whether this run created anything
+    site_key: str = ""
+    origins: tuple[str, ...] = ()
 
 
-async def seed_demo() -> DemoLogin:
+async def seed_demo(*, allow_origins: Sequence[str] = ()) -> DemoLogin:
     """Make sure the demo organisation, its two agents and its sample tickets exist.
 
     Each piece is looked up before it is made, so a run that stopped half-way is completed by
@@ -56,7 +59,29 @@ async def seed_demo() -> DemoLogin:
         agents[email], made = await _agent(org, email, name, role)
         created = created or made
     made_tickets = await _tickets(org, agents)
-    return DemoLogin(DEMO_SLUG, DEMO_ADMIN_EMAIL, DEMO_PASSWORD, created or made_tickets)
+    org = await _allow(org, agents[DEMO_ADMIN_EMAIL], allow_origins)
+    return DemoLogin(
+        DEMO_SLUG, DEMO_ADMIN_EMAIL, DEMO_PASSWORD, created or made_tickets,
+        site_key=org.site_key or "", origins=tuple(accounts.allowed_origins(org)),
+    )  # fmt: skip
+
+
+async def demo_site_key() -> str | None:
+    """The demo organisation's widget site key (None before `parley demo`)."""
+    org = await Organization.get_or_none(slug=DEMO_SLUG)
+    return org.site_key if org else None
+
+
+async def _allow(org: Organization, admin: Agent, origins: Sequence[str]) -> Organization:
+    """Add `origins` (the demo host page's) to the widget's allowed origins; keep the rest."""
+    current = accounts.allowed_origins(org)
+    missing = [o for o in origins if o not in current]
+    if not missing:
+        return org
+    principal = Principal(organization_id=org.id, role=admin.role, name=admin.name, agent=admin)
+    return await accounts.update_organization(
+        principal=principal, allowed_origins=[*current, *missing]
+    )
 
 
 async def _organization() -> tuple[Organization, bool]:

@@ -24,6 +24,7 @@ class ErrorCode(StrEnum):
     INVALID_TRANSITION = "invalid_transition"
     STALE_REPLY = "stale_reply"
     CONVERSATION_ENDED = "conversation_ended"
+    TICKET_CLOSED = "ticket_closed"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     RATE_LIMITED = "rate_limited"
@@ -176,3 +177,9 @@ class ConversationEnded(Conflict):
     """A write to a live chat that has ended (start a new conversation instead)."""
 
     code = ErrorCode.CONVERSATION_ENDED
+
+
+class TicketClosed(Conflict):
+    """A customer replied to a CLOSED or CANCELLED ticket: it stays closed; they open a new one."""
+
+    code = ErrorCode.TICKET_CLOSED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 
 from server.accounts.models import Agent, Organization
 from server.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DEMO_SLUG, DEMO_TICKETS, seed_demo
+from server.demo_page import demo_page_app, render_page
 from server.tickets.models import Ticket, TicketResponse
 from tests.conftest import create_pg_database, drop_pg_database
 
@@ -40,10 +42,14 @@ def test_demo_twice_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
     url = f"sqlite://{tmp_path / 'parley.db'}"
     first = parley(url, tmp_path, "demo")
     assert first.returncode == 0, first.stderr
-    assert first.stdout == (
+    assert first.stdout.startswith(
         "demo organisation 'demo' created\n"
         "demo login: org demo, email admin@demo.example.com, password parley-demo\n"
     )
+    assert re.search(
+        r"demo widget: site key pk_\w+, allowed origins: none besides Parley's own\n$",
+        first.stdout,
+    ), first.stdout
     assert sqlite_counts(tmp_path / "parley.db") == EXPECTED
     second = parley(url, tmp_path, "demo")
     assert second.returncode == 0, second.stderr
@@ -63,6 +69,38 @@ def test_demo_completes_a_half_done_seed_and_revives_nothing(tmp_path: Path) -> 
         db.execute("DELETE FROM ticket WHERE number = 1")
     parley(url, tmp_path, "demo")
     assert sqlite_counts(tmp_path / "parley.db")["ticket"] == len(DEMO_TICKETS) - 1
+
+
+def test_demo_allows_the_demo_pages_origin_once(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path / 'parley.db'}"
+    page = ("--allow-origin", "http://127.0.0.1:8001", "--allow-origin", "HTTP://localhost:8001")
+    for _ in range(2):
+        result = parley(url, tmp_path, "demo", *page)
+        assert result.returncode == 0, result.stderr
+        assert "allowed origins: http://127.0.0.1:8001, http://localhost:8001\n" in result.stdout
+    bad = parley(url, tmp_path, "demo", "--allow-origin", "http://127.0.0.1:8001/shop")
+    assert bad.returncode == 2
+    assert "is not an origin" in bad.stderr
+
+
+def test_the_demo_page_embeds_the_widget_from_parley() -> None:
+    html = render_page(parley_url="http://127.0.0.1:8000/", site_key="pk_abc", locale="de")
+    assert (
+        '<script src="http://127.0.0.1:8000/widget.js" data-site-key="pk_abc" '
+        'data-position="bottom-right" data-locale="de" async></script>'
+    ) in html
+    # The snippet is also shown as text, escaped.
+    assert "&lt;script src=&quot;http://127.0.0.1:8000/widget.js&quot;" in html
+    assert "{{" not in html
+
+
+async def test_the_demo_page_app_serves_the_page() -> None:
+    app = demo_page_app(parley_url="http://parley.test", site_key="pk_xyz")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as c:
+        page = await c.get("/", params={"locale": "<script>"})
+    assert page.status_code == 200
+    assert 'data-site-key="pk_xyz"' in page.text and 'data-locale="en"' in page.text
 
 
 @pytest.mark.postgres

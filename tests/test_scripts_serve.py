@@ -8,6 +8,7 @@ same editable install).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -29,12 +30,13 @@ def free_port() -> int:
 
 
 class Served:
-    def __init__(self, workdir: Path, port: int) -> None:
+    def __init__(self, workdir: Path, port: int, demo_page_port: int) -> None:
         self.workdir = workdir
         self.base = f"http://127.0.0.1:{port}"
+        self.demo_page = f"http://127.0.0.1:{demo_page_port}"
         self.log = workdir / "serve.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
-        env |= {"PARLEY_PORT": str(port)}
+        env |= {"PARLEY_PORT": str(port), "PARLEY_DEMO_PAGE_PORT": str(demo_page_port)}
         with self.log.open("wb") as log:
             # A session of its own, so the whole group (bash, then parley) can be stopped.
             self.process = subprocess.Popen(
@@ -74,7 +76,7 @@ class Served:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    server = Served(tmp_path, free_port())
+    server = Served(tmp_path, free_port(), free_port())
     try:
         yield server
     finally:
@@ -107,6 +109,22 @@ def test_serve_starts_a_working_server_in_the_current_directory(served: Served) 
     assert "demo login: org demo, email admin@demo.example.com, password parley-demo" in output
     for path in ("/api", "/openapi.json", "/healthz"):
         assert f"{served.base}{path}" in output
+
+    # The demo host page: another origin, with the demo's widget embedded and allowed there.
+    page = httpx.get(f"{served.demo_page}/", timeout=10)
+    assert page.status_code == 200, page.text
+    site_key = re.search(r'data-site-key="(pk_[^"]+)"', page.text)
+    assert site_key, page.text
+    assert f'src="{served.base}/widget.js"' in page.text
+    config = httpx.get(
+        f"{served.base}/api/embed/config",
+        params={"siteKey": site_key.group(1)},
+        headers={"Origin": served.demo_page},
+        timeout=10,
+    )
+    assert config.status_code == 200, config.text
+    assert config.headers["access-control-allow-origin"] == served.demo_page
+    assert f"Demo page (the widget on another origin): {served.demo_page}/" in output
 
     # uvicorn finishes its shutdown, then re-raises the signal so the exit status tells why.
     assert served.stop() in (0, -signal.SIGTERM), served.output()

@@ -196,6 +196,9 @@ class WidgetSettings(RequestModel):
         description="Refuse widget sessions without a valid `userId` + `userHash`.",
     )
     routing: Literal["manual", "automatic"] | None = None
+    allow_priority: bool | None = Field(
+        default=None, description="Let customers choose a priority in the widget's ticket form."
+    )
     offline_grace_seconds: Annotated[int, Field(ge=1, le=86400)] | None = Field(
         default=None,
         description="How long an agent may be offline while a customer waits for their answer "
@@ -210,6 +213,7 @@ class WidgetOut(ResponseModel):
     business_hours: dict[str, Any] | None
     verification_required: bool
     routing: Literal["manual", "automatic"]
+    allow_priority: bool
     offline_grace_seconds: int
 
 

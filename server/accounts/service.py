@@ -433,6 +433,7 @@ DEFAULT_WIDGET: dict[str, Any] = {
     "businessHours": None,
     "verificationRequired": False,
     "routing": "manual",
+    "allowPriority": False,
     "offlineGraceSeconds": 120,
 }
 
@@ -576,6 +577,23 @@ async def _verified_contact(
             contact.verified = True
             await contact.save(using_db=conn, update_fields=["verified", "updated_at"])
     return await _fill_in(contact, name, email)
+
+
+async def remember_visitor_answers(
+    contact: Contact, *, name: str | None, email: str | None, conn: BaseDBAsyncClient
+) -> None:
+    """What a visitor typed in a form (pre-chat, ticket form) fills in an anonymous contact:
+    the name they give replaces theirs, the email becomes their `claimedEmail` unless they
+    have a real one. A verified contact's identity is never changed."""
+    changed = []
+    if name and name != contact.name and not contact.verified:
+        contact.name = name
+        changed.append("name")
+    if email and not contact.verified and not contact.email:
+        contact.claimed_email = email.lower()
+        changed.append("claimed_email")
+    if changed:
+        await contact.save(using_db=conn, update_fields=[*changed, "updated_at"])
 
 
 async def _fill_in(contact: Contact, name: str | None, email: str | None) -> Contact:

@@ -3,6 +3,8 @@
 - widget sessions (`POST /api/embed/session`) per client address;
 - new conversations per contact and per client address (one person with many anonymous
   sessions still hits the address budget);
+- tickets from the widget's contact form, with the same budget as new conversations (its
+  own counters): the form is the other way to start talking to support;
 - messages per contact (whatever tab or socket they come from);
 - ticket lookups by reference + email per client address (so references cannot be guessed).
 
@@ -58,11 +60,20 @@ class ChatLimiter:
                         "Too many widget sessions from this address.")  # fmt: skip
 
     async def start(self, *, organization_id: int, contact_id: int, ip: str) -> None:
-        keys = [
-            *[(i, "chat-start", f"contact:{organization_id}:{contact_id}") for i in self._starts],
-            *[(i, "chat-start", f"ip:{ip}") for i in self._starts],
-        ]
+        keys = self._start_keys("chat-start", organization_id, contact_id, ip)
         await self._hit(keys, "Too many new conversations; please wait before starting another.")
+
+    async def widget_ticket(self, *, organization_id: int, contact_id: int, ip: str) -> None:
+        keys = self._start_keys("widget-ticket", organization_id, contact_id, ip)
+        await self._hit(keys, "Too many new tickets; please wait before sending another.")
+
+    def _start_keys(
+        self, namespace: str, organization_id: int, contact_id: int, ip: str
+    ) -> list[tuple[RateLimitItem, str, str]]:
+        """The start budget, per contact and per address (many anonymous sessions of one
+        person still share the address's)."""
+        per_contact = f"contact:{organization_id}:{contact_id}"
+        return [(i, namespace, key) for key in (per_contact, f"ip:{ip}") for i in self._starts]
 
     async def message(self, *, organization_id: int, contact_id: int) -> None:
         keys = [(i, "chat-message", f"{organization_id}:{contact_id}") for i in self._messages]

@@ -171,7 +171,9 @@ async def start_conversation(*, contact: Contact, data: ConversationStart) -> Po
                     "You already have an open conversation.",
                     details={"conversationId": open_one.id},
                 )
-            await _remember_answers(contact, answers, conn)
+            await accounts.remember_visitor_answers(
+                contact, name=answers.get("name"), email=answers.get("email"), conn=conn
+            )
             moment = now()
             conversation = await Conversation.create(
                 organization_id=contact.organization_id,
@@ -209,21 +211,6 @@ async def start_conversation(*, contact: Contact, data: ConversationStart) -> Po
     await outbox.relayed()
     await _route(contact.organization_id)
     return Posted(message=message, loaded=loaded)
-
-
-async def _remember_answers(
-    contact: Contact, answers: dict[str, str], conn: BaseDBAsyncClient
-) -> None:
-    """Pre-chat answers fill in an anonymous contact (never a verified one's identity)."""
-    changed = []
-    if answers.get("name") and answers["name"] != contact.name and not contact.verified:
-        contact.name = answers["name"]
-        changed.append("name")
-    if answers.get("email") and not contact.verified and not contact.email:
-        contact.claimed_email = answers["email"]
-        changed.append("claimed_email")
-    if changed:
-        await contact.save(using_db=conn, update_fields=[*changed, "updated_at"])
 
 
 async def _from_contact(

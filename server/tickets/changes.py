@@ -6,6 +6,7 @@ to an `AuditTrail`, whose rows are written in one INSERT when the caller is done
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from server.accounts.principal import Principal
 from server.tickets import sla, workflow
 from server.tickets.models import (
     ActivityType,
+    AuthorType,
     Ticket,
     TicketActivity,
     TicketPriority,
@@ -32,10 +34,28 @@ def change(before: Any, after: Any) -> dict[str, Any]:
     return {"from": before, "to": after}
 
 
+@dataclass(frozen=True)
+class CustomerActor:
+    """A customer writing from the widget (a ticket, a reply): CUSTOMER in the audit trail.
+
+    Deliberately not a `Principal`: agent-side service functions take a Principal and check
+    its role, so a customer can never be passed where an agent is expected."""
+
+    contact_id: int
+    name: str
+
+    @property
+    def actor_type(self) -> AuthorType:
+        return AuthorType.CUSTOMER
+
+
+Actor = Principal | CustomerActor
+
+
 class AuditTrail:
     """TicketActivity rows collected during one write, saved together in order."""
 
-    def __init__(self, principal: Principal) -> None:
+    def __init__(self, principal: Actor) -> None:
         self.principal = principal
         self.rows: list[TicketActivity] = []
 
@@ -47,6 +67,10 @@ class AuditTrail:
         changes: dict[str, Any] | None = None,
     ) -> None:
         p = self.principal
+        if isinstance(p, CustomerActor):
+            performed_by_id = p.contact_id
+        else:
+            performed_by_id = p.agent_id if p.agent else p.api_key_id
         self.rows.append(
             TicketActivity(
                 ticket_id=ticket.id,
@@ -54,7 +78,7 @@ class AuditTrail:
                 description=description,
                 changes=changes or {},
                 performed_by_type=p.actor_type,
-                performed_by_id=p.agent_id if p.agent else p.api_key_id,
+                performed_by_id=performed_by_id,
                 performed_by_name=p.name,
             )
         )

@@ -1,5 +1,6 @@
-"""The widget's view of tickets: tracking by reference + email (public), and a visitor's own
-tickets (visitor token). Public projections only (`server/tickets/tracking.py`)."""
+"""The widget's tickets: tracking by reference + email (public), and a visitor's own tickets
+(visitor token): list, view, the contact form and replies. Public projections only
+(`server/tickets/tracking.py`)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from pydantic import BaseModel, EmailStr, Field
 from server.accounts import service as accounts
 from server.accounts.embed_routes import SiteKey, check_origin
 from server.accounts.schemas import PageNumber
-from server.tickets import tracking
-from server.tickets.schemas import Ref
-from server.tickets.tracking import PublicTicketEnvelope, TicketSummary
+from server.channels.events import PublicResponse, public_response
+from server.tickets import customer, tracking
+from server.tickets.presenters import response_out
+from server.tickets.schemas import CustomerReplyCreate, Ref, WidgetTicketCreate
+from server.tickets.service import ClientInfo
+from server.tickets.tracking import PublicTicketEnvelope, PublicTicketView, TicketSummary
 from server.web.endpoints import Access, Api, Call
-from server.web.schema import Page, RequestModel
+from server.web.schema import Page, RequestModel, ResponseModel
 
 api = Api()
 TAG = "embed"
@@ -24,6 +28,11 @@ class TrackQuery(RequestModel):
     site_key: SiteKey
     ref: Ref
     email: EmailStr
+
+
+class CustomerReplyOut(ResponseModel):
+    response: PublicResponse
+    ticket: PublicTicketView
 
 
 class OwnTicketsQuery(RequestModel):
@@ -73,3 +82,44 @@ async def visitor_get_ticket(call: Call) -> BaseModel:
     """The public view of one of the visitor's own tickets (anyone else's is 404)."""
     view = await tracking.own_ticket(contact=call.contact, ref=call.path["ref"])
     return PublicTicketEnvelope(ticket=view)
+
+
+@api.endpoint(
+    "POST", "/api/embed/tickets", summary="Open a ticket from the widget's contact form",
+    tag=TAG, access=Access.VISITOR, body=WidgetTicketCreate, response=PublicTicketEnvelope,
+    status=201, errors=(401, 422, 429),
+)  # fmt: skip
+async def visitor_create_ticket(call: Call) -> BaseModel:
+    """A ticket with the visitor as requester; the answer is its public view (with the
+    reference to track it by)."""
+    request = call.request
+    ip = request.client.host if request.client else "unknown"
+    await request.app.state.parley.chat_limiter.widget_ticket(
+        organization_id=call.contact.organization_id, contact_id=call.contact.id, ip=ip
+    )
+    loaded = await customer.create_widget_ticket(
+        contact=call.contact,
+        data=call.body,
+        client=ClientInfo(ip=ip, user_agent=request.headers.get("user-agent")),
+    )
+    view = await tracking.public_view(loaded.ticket, loaded.prefix)
+    return PublicTicketEnvelope(ticket=view)
+
+
+@api.endpoint(
+    "POST", "/api/embed/tickets/{ref}/responses", summary="Reply to one of the visitor's tickets",
+    tag=TAG, access=Access.VISITOR, body=CustomerReplyCreate, response=CustomerReplyOut,
+    status=201, errors=(401, 404, 409, 422, 429),
+)  # fmt: skip
+async def visitor_reply_ticket(call: Call) -> BaseModel:
+    """A public reply from the customer; a ticket waiting on them or resolved reopens, a
+    closed one answers 409 `ticket_closed`."""
+    contact = call.contact
+    await call.request.app.state.parley.chat_limiter.message(
+        organization_id=contact.organization_id, contact_id=contact.id
+    )
+    response, loaded = await customer.add_customer_reply(
+        contact=contact, ref=call.path["ref"], content=call.body.content
+    )
+    view = await tracking.public_view(loaded.ticket, loaded.prefix)
+    return CustomerReplyOut(response=public_response(response_out(response)), ticket=view)

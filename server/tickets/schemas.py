@@ -92,6 +92,29 @@ class TicketCreate(RequestModel):
     _tags = field_validator("tags")(_unique)
 
 
+class WidgetTicketCreate(RequestModel):
+    """The widget's contact form: a ticket from the visitor (their token says who)."""
+
+    name: PersonName | None = Field(default=None, description="Fills in an anonymous visitor.")
+    email: EmailStr | None = Field(
+        default=None,
+        description="Where to follow up (and what to track the ticket with); required unless "
+        "the visitor already has an address.",
+    )
+    subject: Subject
+    description: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50_000)
+    ]
+    category: Category | None = None
+    priority: TicketPriority | None = Field(
+        default=None, description="Only where the widget allows it (`widget.allowPriority`)."
+    )
+
+
+class CustomerReplyCreate(RequestModel):
+    content: Content
+
+
 class TicketUpdate(RequestModel):
     subject: Subject | None = None
     description: Description | None = None

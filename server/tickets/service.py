@@ -25,6 +25,7 @@ from server.db import MAX_ID
 from server.errors import InvalidTransition, NotFound, StaleReply, ValidationFailed
 from server.tickets import announce, sla
 from server.tickets.changes import (
+    Actor,
     AuditTrail,
     apply_assignee,
     apply_priority,
@@ -148,7 +149,7 @@ async def create_ticket(
 
 async def insert_ticket(
     *,
-    principal: Principal,
+    principal: Actor,
     org: Organization,
     contact: Contact,
     conn: BaseDBAsyncClient,
@@ -163,9 +164,11 @@ async def insert_ticket(
     requester_name: str,
     origin_chat_id: int | None = None,
     note: str = "",
+    requester_email: str | None = None,
 ) -> LoadedTicket:
     """Insert a checked ticket in the caller's transaction, with its trail and events (the
-    caller calls `outbox.relayed()` after committing). `note` adds to the CREATED activity."""
+    caller calls `outbox.relayed()` after committing). `note` adds to the CREATED activity;
+    `requester_email` is the address to follow up with when it is not the contact's own."""
     started = now()
     first_due, resolution_due = sla.due_dates(
         settings=org.settings or {}, priority=priority, start=started
@@ -183,7 +186,7 @@ async def insert_ticket(
         metadata=metadata,
         requester_id=contact.id,
         requester_name=requester_name,
-        requester_email=contact.email,
+        requester_email=requester_email or contact.email,
         origin_chat_id=origin_chat_id,
         first_response_due_at=first_due,
         resolution_due_at=resolution_due,

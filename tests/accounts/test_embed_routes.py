@@ -56,6 +56,7 @@ async def test_the_organisation_has_a_site_key_defaults_and_a_secret_for_admins(
         "businessHours": None,
         "verificationRequired": False,
         "routing": "manual",
+        "allowPriority": False,
         "offlineGraceSeconds": 120,
     }
     as_agent = (await client.get("/api/org", headers=team.agent_headers)).json()

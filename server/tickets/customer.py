@@ -1,0 +1,138 @@
+"""What a customer writes to tickets from the widget: a new ticket from the contact form, and
+replies to their own tickets.
+
+Same spine as `service.py` (check, then one transaction with the audit trail and the staged
+events, then publish), with the customer as the actor (`CustomerActor`): the audit trail and
+the replies say CUSTOMER, agents see the write live on `queue`/`ticket:{id}`, and the
+customer's own widget sees the public projection on `contact:{id}`.
+"""
+
+from __future__ import annotations
+
+from tortoise.transactions import in_transaction
+
+from server.accounts import service as accounts
+from server.accounts.models import Contact, Organization
+from server.channels import outbox
+from server.db import MAX_ID
+from server.errors import NotFound, TicketClosed, ValidationFailed
+from server.tickets import announce
+from server.tickets.changes import AuditTrail, CustomerActor, apply_status
+from server.tickets.lookups import LoadedTicket, load_ticket, ref_filter
+from server.tickets.models import ActivityType, AuthorType, Ticket, TicketResponse, TicketStatus
+from server.tickets.schemas import WidgetTicketCreate
+from server.tickets.service import ClientInfo, check_category, default_priority, insert_ticket
+
+# A customer's reply to a ticket waiting on them, or to one marked resolved, puts it back in
+# the agents' court. CLOSED and CANCELLED stay closed: the customer opens a new ticket.
+_BACK_TO_OPEN = frozenset({TicketStatus.WAITING_ON_CUSTOMER, TicketStatus.RESOLVED})
+_CLOSED = frozenset({TicketStatus.CLOSED, TicketStatus.CANCELLED})
+
+
+def _actor(contact: Contact) -> CustomerActor:
+    return CustomerActor(contact_id=contact.id, name=contact.name or "Customer")
+
+
+def _requester_email(contact: Contact, data: WidgetTicketCreate) -> str:
+    """The address the ticket is followed with: a contact's real address when the
+    organisation knows one, else the one typed in the form, else the one typed before."""
+    email = contact.email or (str(data.email).lower() if data.email else None)
+    email = email or contact.claimed_email
+    if not email:
+        raise ValidationFailed(
+            "Please fill in the form.",
+            fields={"email": "Your email address is required to follow up on the ticket."},
+        )
+    return email
+
+
+async def create_widget_ticket(
+    *, contact: Contact, data: WidgetTicketCreate, client: ClientInfo | None = None
+) -> LoadedTicket:
+    """A ticket from the widget's contact form, with the visitor as its requester.
+
+    `priority` is accepted only where the organisation lets customers choose it
+    (`widget.allowPriority`); otherwise the organisation's default applies.
+    """
+    org = await Organization.get(id=contact.organization_id)
+    widget = accounts.widget_settings(org)
+    if data.priority is not None and not widget["allowPriority"]:
+        raise ValidationFailed(
+            "Please fill in the form.",
+            fields={"priority": "This organisation sets the priority of new tickets itself."},
+        )
+    check_category(org, data.category)
+    email = _requester_email(contact, data)
+    metadata: dict[str, str] = {"source": "widget"}
+    if client and client.ip:
+        metadata["ip"] = client.ip
+    if client and client.user_agent:
+        metadata["userAgent"] = client.user_agent[:500]
+    async with in_transaction() as conn:
+        await accounts.remember_visitor_answers(
+            contact, name=data.name or None, email=email, conn=conn
+        )
+        loaded = await insert_ticket(
+            principal=_actor(contact), org=org, contact=contact, conn=conn,
+            subject=data.subject, description=data.description,
+            priority=data.priority or default_priority(org.settings or {}),
+            category=data.category, tags=[], custom_fields={}, metadata=metadata,
+            assignee=None, requester_name=data.name or contact.name,
+            # An anonymous visitor has no real address: the ticket keeps the one they
+            # typed, which is what they track it with.
+            note="From the website widget.", requester_email=email,
+        )  # fmt: skip
+    await outbox.relayed()
+    return loaded
+
+
+async def add_customer_reply(
+    *, contact: Contact, ref: str, content: str
+) -> tuple[TicketResponse, LoadedTicket]:
+    """The customer's public reply to one of their own tickets (anyone else's is 404).
+
+    A reply to a ticket waiting on the customer, or resolved, reopens it (OPEN); a CLOSED or
+    CANCELLED ticket refuses replies (409 `ticket_closed`).
+    """
+    org = await Organization.get(id=contact.organization_id)
+    where = ref_filter(ref, org.ticket_prefix)
+    if "id" in where and not 0 < where["id"] <= MAX_ID:
+        raise NotFound(f"Ticket {ref.strip()!r} not found.")
+    actor = _actor(contact)
+    trail = AuditTrail(actor)
+    async with in_transaction() as conn:
+        ticket = await (
+            Ticket.filter(organization_id=org.id, requester_id=contact.id, **where)
+            .using_db(conn)
+            .select_for_update()
+            .first()
+        )
+        if ticket is None:
+            raise NotFound(f"Ticket {ref.strip()!r} not found.")
+        status = TicketStatus(ticket.status)
+        if status in _CLOSED:
+            raise TicketClosed(
+                f"This ticket is {status.lower()}; please open a new one.",
+                details={"status": str(status)},
+            )
+        response = await TicketResponse.create(
+            ticket_id=ticket.id,
+            content=content,
+            is_internal=False,
+            author_type=AuthorType.CUSTOMER,
+            author_name=actor.name,
+            author_email=ticket.requester_email,
+            using_db=conn,
+        )
+        trail.add(
+            ticket, ActivityType.RESPONDED, "The customer replied.", {"responseId": response.id}
+        )
+        if status in _BACK_TO_OPEN:
+            apply_status(trail, ticket, TicketStatus.OPEN)
+        await ticket.save(using_db=conn)
+        changes = announce.summarize(trail.rows).get(ticket.id, {})
+        await trail.save(conn)
+        loaded = await load_ticket(ticket, prefix=org.ticket_prefix, conn=conn)
+        await announce.changed(loaded, changes, conn, response=response)
+    await outbox.relayed()
+    return response, loaded

@@ -1,0 +1,1 @@
+from tests.channels.conftest import live_server  # noqa: F401
