@@ -25,6 +25,7 @@ CLASSES: list[tuple[type[ParleyError], int, ErrorCode]] = [
     (errors.NotFound, 404, ErrorCode.NOT_FOUND),
     (errors.Conflict, 409, ErrorCode.CONFLICT),
     (errors.InvalidTransition, 409, ErrorCode.INVALID_TRANSITION),
+    (errors.TicketClosed, 409, ErrorCode.TICKET_CLOSED),
     (errors.PayloadTooLarge, 413, ErrorCode.PAYLOAD_TOO_LARGE),
     (errors.UnsupportedMediaType, 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE),
     (errors.NotReady, 503, ErrorCode.NOT_READY),
