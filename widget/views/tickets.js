@@ -1,0 +1,469 @@
+// The "My tickets" tab: the visitor's own tickets, a lookup by reference + email (the public
+// status endpoint), and a ticket's detail (status, priority, category, timeline, public
+// replies, a reply box), kept current by the contact channel's ticket events.
+
+import { ApiError } from "../lib/api.js";
+import { clear, focusFirst, h, isEmail, linkify, show } from "../lib/dom.js";
+
+const PAGE_SIZE = 20;
+const NO_REPLIES = ["CLOSED", "CANCELLED"];
+
+export function createTickets(ctx) {
+  const { t, i18n, api } = ctx;
+  let items = [];
+  let total = 0;
+  let page = 1;
+  let loaded = false;
+  let detail = null; // {ticket, own}
+  let reloadTimer = null;
+
+  // --- overview: own tickets and the lookup form --------------------------------------------
+  const listEl = h("ul", { class: "ticket-list", "data-parley": "tickets" });
+  const emptyEl = i18n.bind(h("p", { class: "muted", hidden: true }), "noTickets");
+  const moreButton = i18n.bind(
+    h("button", { type: "button", class: "btn btn--quiet", hidden: true, onclick: loadMore }),
+    "showMore"
+  );
+  const own = h(
+    "section",
+    { class: "tickets-own" },
+    i18n.bind(h("h3"), "yourTickets"),
+    listEl,
+    emptyEl,
+    moreButton
+  );
+  const refInput = h("input", { name: "ref", id: "parley-lookup-ref", autocomplete: "off", maxlength: 40 });
+  const lookupEmail = h("input", {
+    name: "email",
+    id: "parley-lookup-email",
+    type: "email",
+    autocomplete: "email"
+  });
+  const lookupError = h("p", {
+    class: "field-error",
+    id: "parley-lookup-err",
+    "data-parley": "lookup-error",
+    role: "alert",
+    hidden: true
+  });
+  refInput.setAttribute("aria-describedby", lookupError.id);
+  lookupEmail.setAttribute("aria-describedby", lookupError.id);
+  const lookupButton = i18n.bind(
+    h("button", { type: "submit", class: "btn btn--primary", "data-parley": "lookup-submit" }),
+    "lookupSubmit"
+  );
+  const lookup = h(
+    "form",
+    { class: "form lookup", "data-parley": "lookup", novalidate: true, onsubmit: onLookup },
+    i18n.bind(h("h3"), "lookupTitle"),
+    h("div", { class: "field" }, i18n.bind(h("label", { for: refInput.id }), "reference"), refInput),
+    h("div", { class: "field" }, i18n.bind(h("label", { for: lookupEmail.id }), "email"), lookupEmail),
+    lookupError,
+    h("div", { class: "actions" }, lookupButton)
+  );
+  const overview = h("div", { class: "tickets-overview" }, own, lookup);
+
+  // --- detail -------------------------------------------------------------------------------
+  const backButton = i18n.bind(
+    h("button", { type: "button", class: "btn btn--quiet", "data-parley": "back-to-tickets", onclick: closeDetail }),
+    "backToTickets"
+  );
+  const refEl = h("p", { class: "muted" });
+  const titleEl = h("h3", { class: "detail__title", tabindex: -1 });
+  const statusEl = h("span", { class: "status", "data-parley": "ticket-status" });
+  const metaEl = h("dl", { class: "detail__meta" });
+  const thread = h("ol", { class: "thread" });
+  // The thread is redrawn on every change; only what is new is read out, from here.
+  const announcer = h("p", { class: "vh", role: "status" });
+  const replyInput = h("textarea", { "data-parley": "ticket-reply", id: "parley-ticket-reply", rows: 3 });
+  const replyError = h("p", { class: "field-error", id: "parley-reply-err", role: "alert", hidden: true });
+  replyInput.setAttribute("aria-describedby", replyError.id);
+  const replySend = i18n.bind(
+    h("button", {
+      type: "button",
+      class: "btn btn--primary",
+      "data-parley": "ticket-reply-send",
+      onclick: sendReply
+    }),
+    "sendReply"
+  );
+  const replyBox = h(
+    "div",
+    { class: "reply" },
+    i18n.bind(h("label", { for: replyInput.id }), "yourReply"),
+    replyInput,
+    replyError,
+    h("div", { class: "actions" }, replySend)
+  );
+  const closedNote = i18n.bind(h("p", { class: "muted", hidden: true }), "ticketClosed");
+  const detailEl = h(
+    "section",
+    { class: "detail", "data-parley": "ticket-detail", hidden: true },
+    backButton,
+    refEl,
+    titleEl,
+    h("p", {}, statusEl),
+    metaEl,
+    thread,
+    announcer,
+    closedNote,
+    replyBox
+  );
+  const el = h("div", { class: "tickets-view" }, overview, detailEl);
+
+  function statusText(status) {
+    return t(`status.${status}`);
+  }
+
+  // --- list ---------------------------------------------------------------------------------
+  function renderList() {
+    clear(listEl);
+    for (const tk of items) {
+      listEl.append(
+        h(
+          "li",
+          {},
+          h(
+            "button",
+            {
+              type: "button",
+              class: "ticket-item",
+              "data-parley": "ticket-item",
+              "data-ref": tk.reference,
+              onclick: () => openOwn(tk.reference)
+            },
+            h("span", { class: "ticket-item__ref" }, tk.reference),
+            h("span", { class: "ticket-item__subject" }, tk.subject),
+            h("span", { class: `status status--${tk.status.toLowerCase()}` }, statusText(tk.status))
+          )
+        )
+      );
+    }
+    show(own, ctx.hasSession());
+    show(emptyEl, loaded && !items.length);
+    show(moreButton, items.length < total);
+  }
+
+  function upsertItem(ticket) {
+    if (!ticket || !ticket.reference) return;
+    const row = {
+      reference: ticket.reference,
+      subject: ticket.subject,
+      status: ticket.status,
+      createdAt: ticket.createdAt,
+      updatedAt: ticket.updatedAt
+    };
+    const i = items.findIndex((x) => x.reference === row.reference);
+    if (i >= 0) items[i] = { ...items[i], ...row };
+    else {
+      items.unshift(row);
+      total += 1;
+    }
+    loaded = true;
+    renderList();
+  }
+
+  async function refetch() {
+    if (!ctx.hasSession()) return;
+    const r = await api("GET", "/api/embed/tickets", { query: { page: 1, pageSize: PAGE_SIZE } });
+    items = r.items;
+    total = r.total;
+    page = 1;
+    loaded = true;
+    renderList();
+    if (detail && detail.own) await reloadDetail();
+  }
+
+  async function loadMore() {
+    try {
+      const r = await api("GET", "/api/embed/tickets", { query: { page: page + 1, pageSize: PAGE_SIZE } });
+      page += 1;
+      total = r.total;
+      for (const row of r.items) if (!items.some((x) => x.reference === row.reference)) items.push(row);
+      renderList();
+    } catch (err) {
+      ctx.notice.error(err);
+    }
+  }
+
+  // --- detail -------------------------------------------------------------------------------
+  function showDetail(ticket, isOwn) {
+    detail = { ticket, own: isOwn };
+    replyInput.value = "";
+    show(replyError, false);
+    renderDetail();
+    show(overview, false);
+    show(detailEl, true);
+    titleEl.focus();
+  }
+
+  function closeDetail() {
+    const ref = detail && detail.ticket.reference;
+    detail = null;
+    show(detailEl, false);
+    show(overview, true);
+    const item = ref && listEl.querySelector(`[data-ref="${CSS.escape(ref)}"]`);
+    if (item) item.focus();
+    else focusFirst(overview);
+  }
+
+  function renderDetail() {
+    const tk = detail.ticket;
+    detailEl.dataset.ref = tk.reference;
+    refEl.textContent = tk.reference;
+    titleEl.textContent = tk.subject;
+    statusEl.dataset.status = tk.status;
+    statusEl.className = `status status--${tk.status.toLowerCase()}`;
+    statusEl.textContent = statusText(tk.status);
+    const meta = [];
+    if (tk.priority) meta.push(["priority", t(`priority.${tk.priority}`)]);
+    if (tk.category) meta.push(["category", tk.category]);
+    if (tk.createdAt) meta.push(["created", i18n.date(tk.createdAt, true)]);
+    metaEl.replaceChildren(...meta.flatMap(([k, v]) => [h("dt", {}, t(k)), h("dd", {}, v)]));
+
+    // One thread in time order: public replies, with the status changes between them.
+    const entries = (tk.responses || []).map((r) => ({ at: r.createdAt, response: r }));
+    for (const e of tk.timeline || []) if (e.kind !== "reply") entries.push({ at: e.at, event: e });
+    entries.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    clear(thread);
+    for (const entry of entries) thread.append(entry.response ? responseEl(entry.response) : eventEl(entry.event));
+
+    const closed = NO_REPLIES.includes(tk.status);
+    show(replyBox, detail.own && !closed);
+    show(closedNote, detail.own && closed);
+  }
+
+  function responseEl(r) {
+    const mine = r.authorType === "CUSTOMER";
+    return h(
+      "li",
+      {
+        class: `resp ${mine ? "resp--mine" : "resp--theirs"}`,
+        "data-parley": "ticket-response",
+        "data-response-id": r.id
+      },
+      h(
+        "div",
+        { class: "msg__meta" },
+        h("span", { class: "msg__author" }, mine ? t("you") : r.authorName || t("support")),
+        h("time", { datetime: r.createdAt }, i18n.date(r.createdAt, true))
+      ),
+      h("div", { class: "msg__body", "data-parley": "body" }, linkify(r.content))
+    );
+  }
+
+  function eventEl(e) {
+    const text =
+      e.kind === "created"
+        ? t("timelineCreated")
+        : t("timelineStatus", { status: statusText(e.status) });
+    return h(
+      "li",
+      { class: "thread__event", "data-parley": "timeline-event", "data-kind": e.kind },
+      text,
+      " · ",
+      h("time", { datetime: e.at }, i18n.date(e.at, true))
+    );
+  }
+
+  function addResponse(response) {
+    if (!detail || !response) return;
+    const responses = detail.ticket.responses || [];
+    if (responses.some((r) => r.id === response.id)) return;
+    detail.ticket = { ...detail.ticket, responses: [...responses, response] };
+  }
+
+  async function reloadDetail() {
+    if (!detail) return;
+    const ref = detail.ticket.reference;
+    try {
+      const r = await api("GET", `/api/embed/tickets/${encodeURIComponent(ref)}`);
+      if (detail && detail.ticket.reference === ref) {
+        detail = { ticket: r.ticket, own: true };
+        renderDetail();
+      }
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 404) console.warn("Parley:", err);
+    }
+  }
+
+  function scheduleReload() {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(reloadDetail, 250);
+  }
+
+  async function openOwn(ref) {
+    try {
+      const r = await api("GET", `/api/embed/tickets/${encodeURIComponent(ref)}`);
+      showDetail(r.ticket, true);
+    } catch (err) {
+      ctx.notice.error(err);
+    }
+  }
+
+  function ownRef(ref) {
+    const wanted = ref.trim().toUpperCase();
+    const row = items.find((x) => x.reference.toUpperCase() === wanted);
+    return row ? row.reference : null;
+  }
+
+  /** From a tracking link (#parley-ticket=REF) or the chat: the ticket if it is one of the
+   * visitor's own, else the lookup form with the reference filled in. A visitor without a
+   * session has no tickets: no session is made just to find that out. */
+  async function openRef(ref) {
+    if (detail) closeDetail();
+    refInput.value = ref;
+    show(lookupError, false);
+    if (ctx.hasSession()) {
+      try {
+        if (!loaded || !ownRef(ref)) await refetch();
+        const mine = ownRef(ref);
+        if (mine) {
+          const r = await api("GET", `/api/embed/tickets/${encodeURIComponent(mine)}`);
+          showDetail(r.ticket, true);
+          return;
+        }
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.status !== 404) console.warn("Parley:", err);
+      }
+    }
+    lookupEmail.focus();
+  }
+
+  function lookupFailed(text) {
+    lookupError.textContent = text;
+    show(lookupError, true);
+  }
+
+  async function onLookup(ev) {
+    ev.preventDefault();
+    show(lookupError, false);
+    const ref = refInput.value.trim();
+    const email = lookupEmail.value.trim();
+    if (!ref || !email) {
+      lookupFailed(t("lookupMissing"));
+      (ref ? lookupEmail : refInput).focus();
+      return;
+    }
+    if (!isEmail(email)) {
+      lookupFailed(t("errEmail"));
+      lookupEmail.focus();
+      return;
+    }
+    lookupButton.disabled = true;
+    try {
+      const r = await api("GET", "/api/embed/tickets/status", {
+        query: { siteKey: ctx.siteKey, ref, email },
+        auth: false
+      });
+      showDetail(r.ticket, !!ownRef(r.ticket.reference));
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      if (err.status === 404) lookupFailed(t("lookupNotFound"));
+      else if (err.status === 429) lookupFailed(t("pleaseWait", { n: Math.ceil(err.retryAfter || 60) }));
+      else if (err.network) lookupFailed(t("errNetwork"));
+      else lookupFailed(err.message || t("errGeneric"));
+    } finally {
+      lookupButton.disabled = false;
+    }
+  }
+
+  async function sendReply() {
+    if (!detail) return;
+    const content = replyInput.value.trim();
+    show(replyError, false);
+    if (!content) {
+      replyError.textContent = t("errRequired");
+      show(replyError, true);
+      replyInput.focus();
+      return;
+    }
+    const ref = detail.ticket.reference;
+    replySend.disabled = true;
+    try {
+      const r = await api("POST", `/api/embed/tickets/${encodeURIComponent(ref)}/responses`, {
+        body: { content }
+      });
+      replyInput.value = "";
+      if (detail && detail.ticket.reference === ref) {
+        if (r.ticket && r.ticket.responses) detail.ticket = r.ticket;
+        else detail.ticket = { ...detail.ticket, ...(r.ticket || {}) };
+        addResponse(r.response);
+        renderDetail();
+      }
+      upsertItem(r.ticket);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      let text = err.network ? t("errNetwork") : err.message || t("errGeneric");
+      if (err.status === 409) text = t("ticketClosed");
+      else if (err.status === 422 && err.fields) text = err.fields.content || Object.values(err.fields)[0];
+      else if (err.status === 429) {
+        ctx.notice.wait(err.retryAfter || 5);
+        text = t("pleaseWait", { n: Math.ceil(err.retryAfter || 5) });
+      }
+      replyError.textContent = text;
+      show(replyError, true);
+      if (err.status === 409) scheduleReload();
+    } finally {
+      replySend.disabled = false;
+    }
+  }
+
+  /** A ticket event from the contact channel (`ticket` is the public projection). */
+  function apply(event, data) {
+    const ticket = data.ticket;
+    const ref = ticket ? ticket.reference : data.reference;
+    const open = detail && detail.ticket.reference === ref;
+    if (event === "ticket.deleted") {
+      const before = items.length;
+      items = items.filter((x) => x.reference !== ref);
+      total -= before - items.length;
+      renderList();
+      if (open) {
+        closeDetail();
+        ctx.notice.show(t("ticketDeleted"));
+      }
+      return;
+    }
+    upsertItem(ticket);
+    if (!open) return;
+    const { subject, status, updatedAt } = ticket;
+    detail.ticket = { ...detail.ticket, subject, status, updatedAt };
+    if (event === "ticket.response_added" && data.response) {
+      addResponse(data.response);
+      if (data.response.authorType !== "CUSTOMER") {
+        announcer.textContent = t("newReply", { name: data.response.authorName || t("support") });
+      }
+    } else if (event === "ticket.status_changed") {
+      announcer.textContent = t("timelineStatus", { status: statusText(ticket.status) });
+    }
+    detail.own = true; // it came on this visitor's own channel
+    renderDetail();
+    scheduleReload(); // the timeline, priority and category come with the full view
+  }
+
+  renderList();
+  return {
+    el,
+    refetch,
+    apply,
+    upsertItem,
+    openRef,
+    open: showDetail,
+    render() {
+      renderList();
+      if (detail) renderDetail();
+    },
+    focus() {
+      if (detail) titleEl.focus();
+      else (listEl.querySelector("button") || refInput).focus();
+    },
+    reset() {
+      items = [];
+      total = 0;
+      loaded = false;
+      if (detail) closeDetail();
+      renderList();
+    }
+  };
+}
