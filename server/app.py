@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from tortoise import connections
@@ -121,6 +121,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404 and message == "Not Found":
         message = f"No route for {request.url.path}."
     return JSONResponse(error_body(exc.status_code, message), exc.status_code, exc.headers)
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    # The client hung up while sending its body (a closed tab, a dropped network): nobody is
+    # left to answer and nothing was written, so it is not a server error worth a traceback.
+    log.info("client disconnected during %s %s", request.method, request.url.path)
+    return JSONResponse(error_body(400, "The client disconnected before the body arrived."), 400)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -243,6 +250,7 @@ def create_app(settings: Settings) -> Starlette:
         exception_handlers={
             ParleyError: _parley_error,
             HTTPException: _http_error,
+            ClientDisconnect: _client_gone,
             Exception: _unexpected,
         },
     )

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -25,6 +26,7 @@ from starlette.applications import Starlette
 from server import db
 from server.accounts import secrets
 from server.app import create_app
+from server.chat.limits import ChatLimiter
 from server.migrate import upgrade
 from server.settings import Settings
 from tests.factories import Team, make_team
@@ -159,3 +161,35 @@ async def team(app: Starlette) -> Team:
 async def other_team(app: Starlette) -> Team:
     """A second organisation, for tenant-isolation tests."""
     return await make_team()
+
+
+CHAT_LIMITS_PLENTY = "100000/minute"
+InstallLimiter = Callable[..., ChatLimiter]
+
+
+@pytest.fixture
+def install_limiter(app: Starlette) -> Iterator[InstallLimiter]:
+    """Swap the app's chat limiter for a strict one on the app's own storage (fresh keys);
+    restored after. The live server serves the same app, so a browser meets it too."""
+    state = app.state.parley
+    original = state.chat_limiter
+
+    def install(
+        *,
+        sessions_per_ip: str = CHAT_LIMITS_PLENTY,
+        starts: str = CHAT_LIMITS_PLENTY,
+        messages: str = CHAT_LIMITS_PLENTY,
+    ) -> ChatLimiter:
+        state.chat_limiter = ChatLimiter(
+            sessions_per_ip=sessions_per_ip,
+            starts=starts,
+            messages=messages,
+            redis_url=state.settings.redis_url,
+            key_prefix=f"parley-test:chat:{uuid.uuid4().hex}",
+        )
+        return state.chat_limiter
+
+    try:
+        yield install
+    finally:
+        state.chat_limiter = original

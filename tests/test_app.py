@@ -296,3 +296,30 @@ async def test_authenticate_accepts_any_case_of_the_scheme(team: Team) -> None:
     for scheme in ("Bearer", "bearer", "BEARER"):
         principal = await authenticate(header_request(f"{scheme} {token} "))
         assert principal.agent_id == team.agent.id
+
+
+async def test_a_client_that_hangs_up_mid_body_is_not_a_server_error(
+    app: Starlette, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A browser cut off while sending (tab closed, network dropped) is logged as such, not
+    as an unhandled error with a traceback."""
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/api/embed/session", "raw_path": b"/api/embed/session",
+        "query_string": b"", "root_path": "", "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+        "headers": [(b"host", b"testserver"), (b"content-type", b"application/json")],
+    }  # fmt: skip
+    with caplog.at_level(logging.INFO, logger="parley"):
+        await app(scope, receive, send)
+    assert sent[0]["status"] == 400
+    assert "client disconnected during POST /api/embed/session" in caplog.text
+    assert "unhandled error" not in caplog.text

@@ -61,6 +61,9 @@
       link.onload = resolve;
       link.onerror = reject;
     });
+    // The app awaits `css` and reports a failure; this keeps a stylesheet that fails before
+    // the app has loaded from being an unhandled rejection too.
+    css["catch"](function () {});
     root.appendChild(link);
     d.body.appendChild(host);
     api._boot = {

@@ -4,7 +4,7 @@ and ChatLimiter itself on memory and Redis storage."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,40 +14,15 @@ from starlette.applications import Starlette
 
 from server.chat.limits import ChatLimiter
 from server.errors import RateLimited
-from tests.conftest import TEST_REDIS_URL
+from tests.conftest import CHAT_LIMITS_PLENTY, TEST_REDIS_URL, InstallLimiter
 from tests.factories import Team, start_chat, visitor_session
 
-InstallLimiter = Callable[..., ChatLimiter]
 MakeLimiter = Callable[..., ChatLimiter]
-PLENTY = "100000/minute"
+PLENTY = CHAT_LIMITS_PLENTY
 
 
 def prefix() -> str:
     return f"parley-test:chat:{uuid.uuid4().hex}"
-
-
-@pytest.fixture
-def install_limiter(app: Starlette) -> Iterator[InstallLimiter]:
-    """Swap the app's chat limiter for a strict one on the app's own storage; restored after."""
-    state = app.state.parley
-    original = state.chat_limiter
-
-    def install(
-        *, sessions_per_ip: str = PLENTY, starts: str = PLENTY, messages: str = PLENTY
-    ) -> ChatLimiter:
-        state.chat_limiter = ChatLimiter(
-            sessions_per_ip=sessions_per_ip,
-            starts=starts,
-            messages=messages,
-            redis_url=state.settings.redis_url,
-            key_prefix=prefix(),
-        )
-        return state.chat_limiter
-
-    try:
-        yield install
-    finally:
-        state.chat_limiter = original
 
 
 @asynccontextmanager
