@@ -16,12 +16,17 @@ from server.accounts.models import Contact, Organization
 from server.channels import outbox
 from server.db import MAX_ID
 from server.errors import NotFound, TicketClosed, ValidationFailed
-from server.tickets import announce
 from server.tickets.changes import AuditTrail, CustomerActor, apply_status
-from server.tickets.lookups import LoadedTicket, load_ticket, ref_filter
+from server.tickets.lookups import LoadedTicket, ref_filter
 from server.tickets.models import ActivityType, AuthorType, Ticket, TicketResponse, TicketStatus
 from server.tickets.schemas import WidgetTicketCreate
-from server.tickets.service import ClientInfo, check_category, default_priority, insert_ticket
+from server.tickets.service import (
+    ClientInfo,
+    check_category,
+    default_priority,
+    insert_ticket,
+    save_and_stage,
+)
 
 # A customer's reply to a ticket waiting on them, or to one marked resolved, puts it back in
 # the agents' court. CLOSED and CANCELLED stay closed: the customer opens a new ticket.
@@ -129,10 +134,6 @@ async def add_customer_reply(
         )
         if status in _BACK_TO_OPEN:
             apply_status(trail, ticket, TicketStatus.OPEN)
-        await ticket.save(using_db=conn)
-        changes = announce.summarize(trail.rows).get(ticket.id, {})
-        await trail.save(conn)
-        loaded = await load_ticket(ticket, prefix=org.ticket_prefix, conn=conn)
-        await announce.changed(loaded, changes, conn, response=response)
+        loaded = await save_and_stage(trail, ticket, org.ticket_prefix, conn, response=response)
     await outbox.relayed()
     return response, loaded

@@ -252,11 +252,7 @@ async def update_ticket(
             )
         if data.status is not None:
             apply_status(trail, ticket, data.status)
-        await ticket.save(using_db=conn)
-        changes = announce.summarize(trail.rows).get(ticket.id, {})
-        await trail.save(conn)
-        loaded = await load_ticket(ticket, prefix=org.ticket_prefix, conn=conn)
-        await announce.changed(loaded, changes, conn)
+        loaded = await save_and_stage(trail, ticket, org.ticket_prefix, conn)
     await outbox.relayed()
     return loaded
 
@@ -359,13 +355,27 @@ async def add_response(
             target = TicketStatus.OPEN
         if target is not None:
             apply_status(trail, ticket, target)
-        await ticket.save(using_db=conn)
-        changes = announce.summarize(trail.rows).get(ticket.id, {})
-        await trail.save(conn)
-        loaded = await load_ticket(ticket, prefix=org.ticket_prefix, conn=conn)
-        await announce.changed(loaded, changes, conn, response=response)
+        loaded = await save_and_stage(trail, ticket, org.ticket_prefix, conn, response=response)
     await outbox.relayed()
     return response, loaded
+
+
+async def save_and_stage(
+    trail: AuditTrail,
+    ticket: Ticket,
+    prefix: str,
+    conn: BaseDBAsyncClient,
+    *,
+    response: TicketResponse | None = None,
+) -> LoadedTicket:
+    """The end of a write to one locked ticket: save it and its audit trail, and stage its
+    events (the reply first, then what the trail says changed) for after the commit."""
+    await ticket.save(using_db=conn)
+    changes = announce.summarize(trail.rows).get(ticket.id, {})
+    await trail.save(conn)
+    loaded = await load_ticket(ticket, prefix=prefix, conn=conn)
+    await announce.changed(loaded, changes, conn, response=response)
+    return loaded
 
 
 async def _check_collision(

@@ -104,3 +104,21 @@ const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export function isEmail(value) {
   return EMAIL_RE.test(value);
 }
+
+/**
+ * Show each field's message from `found` ({name: message}) next to it, mark it aria-invalid,
+ * clear the others; returns the first invalid input still in the page (to focus), or null.
+ * `fields` is {name: {input, error}}.
+ */
+export function markFields(fields, found) {
+  let first = null;
+  for (const [name, { input, error }] of Object.entries(fields)) {
+    const message = found[name];
+    error.textContent = message || "";
+    show(error, !!message);
+    if (message) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+    if (message && !first && input.isConnected) first = input;
+  }
+  return first;
+}

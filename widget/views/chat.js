@@ -8,7 +8,7 @@
 // first) replaces the pending copy. Messages are keyed by id: none is ever shown twice.
 
 import { ApiError } from "../lib/api.js";
-import { clear, focusFirst, h, isEmail, linkify, show, uuid } from "../lib/dom.js";
+import { clear, focusFirst, h, isEmail, linkify, markFields, show, uuid } from "../lib/dom.js";
 
 const MAX_BODY = 5000;
 const TYPING_IDLE_MS = 3000;
@@ -588,15 +588,7 @@ export function createChat(ctx) {
   }
 
   function showErrors(found) {
-    let first = null;
-    for (const [name, { input, error }] of Object.entries(errors)) {
-      const message = found[name];
-      error.textContent = message || "";
-      show(error, !!message);
-      if (message) input.setAttribute("aria-invalid", "true");
-      else input.removeAttribute("aria-invalid");
-      if (message && !first) first = input;
-    }
+    const first = markFields(errors, found);
     if (first) first.focus();
     return !!first;
   }

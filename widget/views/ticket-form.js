@@ -3,7 +3,7 @@
 // server's 422 `fields` are shown next to the fields they name.
 
 import { ApiError } from "../lib/api.js";
-import { focusFirst, h, isEmail, show } from "../lib/dom.js";
+import { focusFirst, h, isEmail, markFields, show } from "../lib/dom.js";
 
 const PRIORITIES = ["LOW", "MEDIUM", "HIGH", "URGENT"];
 // Which step shows each field, so a server-side error can take the customer back to it.
@@ -185,15 +185,7 @@ export function createTicketForm(ctx) {
   }
 
   function showErrors(found, focus = true) {
-    let first = null;
-    for (const [name, { input, error }] of Object.entries(errors)) {
-      const message = found[name];
-      error.textContent = message || "";
-      show(error, !!message);
-      if (message) input.setAttribute("aria-invalid", "true");
-      else input.removeAttribute("aria-invalid");
-      if (message && !first && input.isConnected) first = input;
-    }
+    const first = markFields(errors, found);
     formError.textContent = found.form || "";
     show(formError, !!found.form);
     if (focus && first) {
