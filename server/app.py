@@ -39,6 +39,7 @@ from server.errors import ErrorCode, NotReady, ParleyError, Unauthenticated, err
 from server.settings import Settings
 from server.tickets import embed_routes as ticket_embed_routes
 from server.tickets import routes as ticket_routes
+from server.web.console_assets import console_routes
 from server.web.cors import EmbedCORSMiddleware, JsonErrorCORSMiddleware
 from server.web.endpoints import Api
 from server.web.openapi import build_openapi
@@ -229,6 +230,7 @@ def create_app(settings: Settings) -> Starlette:
         *api.routes(authenticate, settings.max_body_bytes, authenticate_visitor),
         *websocket_routes(),
         *widget_routes(),
+        *console_routes(),
     ]
     middleware = [
         # Outermost: it answers the widget's paths itself (origins allowed per organisation).

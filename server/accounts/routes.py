@@ -19,6 +19,8 @@ from server.accounts.schemas import (
     ApiKeyListQuery,
     ApiKeyOut,
     ContactOut,
+    ContactSearchQuery,
+    ContactSummary,
     LoginRequest,
     LoginResponse,
     MeResponse,
@@ -173,11 +175,30 @@ async def mint_widget_token(call: Call) -> BaseModel:
     )
 
 
+@api.endpoint(
+    "GET", "/api/contacts", summary="Find contacts", tag="contacts",
+    query=ContactSearchQuery, response=Page[ContactSummary], errors=(422,),
+)  # fmt: skip
+async def search_contacts(call: Call) -> BaseModel:
+    """The organisation's contacts whose name or email contains `q`, by name (e.g. to pick a
+    requester for a new ticket)."""
+    q = call.query
+    items, total = await service.search_contacts(
+        principal=call.agent, text=q.q, page=q.page, page_size=q.page_size
+    )
+    return Page[ContactSummary](
+        items=[ContactSummary.model_validate(c) for c in items],
+        total=total, page=q.page, page_size=q.page_size,
+    )  # fmt: skip
+
+
 def _organization_out(org: Organization, *, admin: bool) -> OrganizationOut:
     return OrganizationOut(
         id=org.id, name=org.name, slug=org.slug, ticket_prefix=org.ticket_prefix,
         allowed_origins=service.allowed_origins(org), site_key=org.site_key or "",
         widget=WidgetOut.model_validate(service.widget_settings(org)),
+        categories=list((org.settings or {}).get("categories") or []),
+        default_priority=str((org.settings or {}).get("defaultPriority") or "MEDIUM"),
         identity_secret=org.identity_secret if admin else None,
     )  # fmt: skip
 

@@ -132,6 +132,18 @@ class ContactOut(ResponseModel):
     email: str | None
 
 
+class ContactSummary(ContactOut):
+    verified: bool
+
+
+class ContactSearchQuery(RequestModel):
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
+        default=None, description="Part of the name or email address (case ignored)."
+    )
+    page: PageNumber = 1
+    page_size: Annotated[int, Field(ge=1, le=100)] = 20
+
+
 class VisitorTokenOut(ResponseModel):
     token: str
     expires_at: datetime
@@ -227,6 +239,8 @@ class OrganizationOut(ResponseModel):
     )
     site_key: str = Field(description="The widget's public key (`data-site-key`).")
     widget: WidgetOut
+    categories: list[str] = Field(description="Ticket categories (empty: free text).")
+    default_priority: str = Field(description="The priority new tickets get by default.")
     identity_secret: str | None = Field(
         description="For identity verification (admins only; null for agents). Keep it on "
         "your servers: `userHash = HMAC-SHA256(identitySecret, userId)` in hex."

@@ -12,6 +12,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from server.accounts import secrets, visitor_tokens, widget_identity
@@ -393,6 +394,20 @@ async def get_contact(*, principal: Principal, contact_id: int) -> Contact:
     if contact is None:
         raise NotFound("Contact not found.")
     return contact
+
+
+async def search_contacts(
+    *, principal: Principal, text: str | None, page: int, page_size: int
+) -> tuple[list[Contact], int]:
+    """The organisation's contacts whose name, email or typed email contains `text`."""
+    query = Contact.filter(organization_id=principal.organization_id)
+    if text:
+        query = query.filter(
+            Q(name__icontains=text) | Q(email__icontains=text) | Q(claimed_email__icontains=text)
+        )
+    total = await query.count()
+    rows = await query.order_by("name", "id").offset((page - 1) * page_size).limit(page_size)
+    return list(rows), total
 
 
 async def issue_visitor_token(

@@ -59,6 +59,8 @@ def filtered(principal: Principal, filters: TicketFilters) -> QuerySet[Ticket]:
         qs = qs.filter(id__in=Subquery(tagged))
     if filters.requester_email:
         qs = qs.filter(requester_email=filters.requester_email)
+    if filters.requester_id is not None:
+        qs = qs.filter(requester_id=filters.requester_id)
     if filters.q:
         qs = qs.filter(_text_search(filters.q))
     if filters.created_from is not None:

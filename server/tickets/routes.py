@@ -5,7 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel
 from starlette.responses import Response, StreamingResponse
 
-from server.tickets import lookups, queries, service
+from server.tickets import dashboard, lookups, queries, service
+from server.tickets.dashboard import Dashboard
 from server.tickets.presenters import response_out
 from server.tickets.schemas import (
     AssignRequest,
@@ -59,6 +60,15 @@ async def create_ticket(call: Call) -> BaseModel:
     )
     loaded = await service.create_ticket(principal=call.agent, data=call.body, client=client)
     return TicketEnvelope(ticket=loaded.out())
+
+
+@api.endpoint(
+    "GET", "/api/dashboard", summary="The dashboard's figures", tag=TAG, response=Dashboard
+)  # fmt: skip
+async def get_dashboard(call: Call) -> BaseModel:
+    """Open/resolved/unassigned counts, created today, average first response, and the
+    last 14 days' created/resolved volume."""
+    return await dashboard.dashboard(principal=call.agent)
 
 
 @api.endpoint("GET", "/api/tickets/stats", summary="Ticket counts", tag=TAG, response=TicketStats)

@@ -195,6 +195,9 @@ class TicketFilters(RequestModel):
     category: Category | None = None
     tag: Tag | None = None
     requester_email: Annotated[str, StringConstraints(max_length=254, to_lower=True)] | None = None
+    requester_id: Annotated[int, Field(ge=1, le=2_147_483_647)] | None = Field(
+        default=None, description="The requester's contact id (a customer's tickets)."
+    )
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
     created_from: datetime | date | None = None
     created_to: datetime | date | None = Field(

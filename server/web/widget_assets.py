@@ -2,22 +2,23 @@
 embeds) and `/widget/<file>` (the app, its stylesheet and its locales), from `widget/`.
 
 They are loaded by pages on other origins: the script and stylesheet as plain subresources,
-the locale files with `fetch`, hence `Access-Control-Allow-Origin: *` (they are public and
-carry no credentials) and `Cross-Origin-Resource-Policy: cross-origin` (so hosts that isolate
-themselves with COEP can still load them). Browsers revalidate after five minutes (ETag), so a
-new release reaches every site quickly without a build step or versioned file names.
+the locale files and modules in CORS mode, hence `Access-Control-Allow-Origin: *` (they are
+public and carry no credentials) and `Cross-Origin-Resource-Policy: cross-origin` (so hosts
+that isolate themselves with COEP can still load them). Browsers revalidate after five minutes
+(ETag), so a new release reaches every site quickly without a build step or versioned names.
 """
 
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
+from collections.abc import Mapping
+from pathlib import Path
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
+
+from server.web.assets import AssetFiles
 
 WIDGET_DIR = Path(__file__).resolve().parents[2] / "widget"
 LOADER = "loader.js"
@@ -31,29 +32,14 @@ HEADERS = {
 }
 
 
-class WidgetFiles(StaticFiles):
-    """StaticFiles (safe paths, ETag, 304) limited to the widget's own kinds of file."""
-
-    async def get_response(self, path: str, scope: Scope) -> Response:
-        if PurePosixPath(path).suffix not in SERVED_SUFFIXES:
-            raise HTTPException(404, f"No widget file {path!r}.")
-        try:
-            response = await super().get_response(path, scope)
-        except HTTPException as exc:
-            if exc.status_code == 404:
-                raise HTTPException(404, f"No widget file {path!r}.") from None
-            raise
-        response.headers.update(HEADERS)
-        if response.media_type and response.media_type.startswith(("text/", "application/")):
-            # The files are UTF-8; say so, so a host page in another charset reads them right.
-            kind = response.headers.get("content-type", "")
-            if "charset" not in kind:
-                response.headers["content-type"] = f"{kind}; charset=utf-8"
-        return response
+def _headers(scope: Scope, path: str) -> Mapping[str, str]:
+    return HEADERS
 
 
 def widget_routes(directory: Path = WIDGET_DIR) -> list[BaseRoute]:
-    files = WidgetFiles(directory=directory, check_dir=False)
+    files = AssetFiles(
+        directory=str(directory), suffixes=SERVED_SUFFIXES, headers=_headers, what="widget"
+    )
 
     async def loader(request: Request) -> Response:
         return await files.get_response(LOADER, request.scope)
