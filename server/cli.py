@@ -219,6 +219,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     broadcast = mask_password(settings.redis_url) if settings.uses_redis else "in-process"
     print(
         f"Parley listening on {host}:{port} ({workers} worker{'s' if workers > 1 else ''})\n"
+        f"  Console:  {base}/console/\n"
         f"  API:      {base}/api\n"
         f"  OpenAPI:  {base}/openapi.json\n"
         f"  Health:   {base}/healthz   Ready: {base}/readyz\n"

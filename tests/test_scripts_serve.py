@@ -107,8 +107,10 @@ def test_serve_starts_a_working_server_in_the_current_directory(served: Served) 
 
     output = served.output()
     assert "demo login: org demo, email admin@demo.example.com, password parley-demo" in output
-    for path in ("/api", "/openapi.json", "/healthz"):
+    for path in ("/console/", "/api", "/openapi.json", "/healthz", "/widget.js"):
         assert f"{served.base}{path}" in output
+    console = httpx.get(f"{served.base}/console/", timeout=10)
+    assert console.status_code == 200 and "/console/app.js" in console.text
 
     # The demo host page: another origin, with the demo's widget embedded and allowed there.
     page = httpx.get(f"{served.demo_page}/", timeout=10)
