@@ -8,9 +8,10 @@ const PONG_TIMEOUT_MS = 10000;
 
 export class Socket {
   /**
-   * @param {{url: string, token: () => string|null, renew: () => Promise<void>,
+   * @param {{url: string, token: () => string|null, renew?: () => Promise<void>,
    *          onReady: (frame) => void, onFrame: (frame) => void,
    *          onState: (online: boolean) => void, onFatal: (code: number) => void}} opts
+   * Without `renew` (the agent console, whose token cannot be refreshed) 4401 is fatal too.
    */
   constructor(opts) {
     this.o = opts;
@@ -52,7 +53,7 @@ export class Socket {
   }
 
   send(frame) {
-    if (!this.ready || !this.ws) return false;
+    if (!this.ready || !this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
     try {
       this.ws.send(JSON.stringify(frame));
       return true;
@@ -149,7 +150,7 @@ export class Socket {
     this.ready = false;
     if (this.stopped) return;
     this.o.onState(false);
-    if (code === 4403) {
+    if (code === 4403 || (code === 4401 && !this.o.renew)) {
       this.stopped = true;
       this.o.onFatal(code);
       return;

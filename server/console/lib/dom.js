@@ -51,46 +51,9 @@ export function select(attrs, options, value) {
   return el;
 }
 
-export function show(el, visible) {
-  el.hidden = !visible;
-}
-
-export function clear(el) {
-  el.replaceChildren();
-}
-
-const URL_RE = /\bhttps?:\/\/[^\s<>"']+/gi;
-
-/** The text as nodes, with http(s) links as <a> elements (text set as text). */
-export function linkify(text) {
-  const frag = document.createDocumentFragment();
-  const str = String(text);
-  let last = 0;
-  for (const match of str.matchAll(URL_RE)) {
-    const url = match[0].replace(/[.,;:!?'")\]}>]+$/, "");
-    if (!safeHref(url)) continue;
-    frag.append(str.slice(last, match.index));
-    frag.append(h("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: url }));
-    last = match.index + url.length;
-  }
-  frag.append(str.slice(last));
-  return frag;
-}
-
-/** The URL if it parses as http(s); else null (never javascript: etc.). */
-export function safeHref(url) {
-  try {
-    const u = new URL(url);
-    return u.protocol === "http:" || u.protocol === "https:" ? url : null;
-  } catch {
-    return null;
-  }
-}
-
-export function uuid() {
-  if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID();
-  return `c${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
-}
+// Showing, clearing, links (http(s) only, as text) and client ids are the widget's: one
+// implementation of the rules that keep user text from becoming markup or a script link.
+export { clear, linkify, safeHref, show, uuid } from "/widget/lib/dom.js";
 
 /** Initials for an avatar: "Ada Lovelace" → "AL". */
 export function initials(name) {

@@ -7,7 +7,9 @@
 //                             (a fresh subscription, or `recovered: false`): load it over REST
 //   {type: "event", event, data, offset}
 //   {type: "presence", people}  people: Map person → {person, name, status, composing}
-import { Socket } from "./socket.js";
+// The widget's socket (same origin, so the console's CSP allows it): one implementation of
+// the auth frame, pings, backoff with jitter and close codes.
+import { Socket } from "/widget/lib/socket.js";
 
 export function createRealtime({ token, onState, onUnauthenticated, onError, onReady }) {
   const channels = new Map();
@@ -18,7 +20,12 @@ export function createRealtime({ token, onState, onUnauthenticated, onError, onR
     url: `${scheme}//${location.host}/ws`,
     token,
     onState,
-    onUnauthenticated,
+    // 4401: the access token is gone (signed out elsewhere, expired); 4403: this page's
+    // origin may not use /ws. Neither is fixed by reconnecting.
+    onFatal(code) {
+      if (code === 4401) onUnauthenticated();
+      else onError({ code: "origin_refused", message: "This page may not connect to Parley." });
+    },
     onReady(frame) {
       // Availability first, so the queue presence we join next is already right.
       if (status !== "online") socket.send({ type: "presence", status });
