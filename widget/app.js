@@ -39,7 +39,7 @@ async function main({ host, root, base, css, queue, listeners, options }) {
   const siteKey = options.siteKey;
   const i18n = createI18n(base, options.locale);
   const t = i18n.t;
-  const store = createStore(siteKey);
+  const store = createStore(siteKey, () => adopted());
   const st = store.state;
   let contact = null;
   let identity = null; // {userId, userHash} once identify() verified the visitor
@@ -115,13 +115,13 @@ async function main({ host, root, base, css, queue, listeners, options }) {
     } catch (err) {
       if (err.status === 401 && !extra) {
         // The token cannot be refreshed (verification is required, or the hash changed).
-        st.token = null;
+        store.setToken(null);
         store.save();
         render();
       }
       throw err;
     }
-    st.token = r.token;
+    store.setToken(r.token);
     store.save();
     setContact(r.contact);
     return r.contact;
@@ -135,6 +135,17 @@ async function main({ host, root, base, css, queue, listeners, options }) {
       });
     }
     return renewing;
+  }
+
+  /** Another tab stored a newer token (e.g. after identify): its contact, then live. */
+  function adopted() {
+    if (!built) return; // the start below checks the stored token
+    starting(
+      api("GET", "/api/embed/me").then((me) => {
+        setContact(me.contact || me);
+        activate();
+      })
+    ).catch((err) => console.warn("Parley:", err));
   }
 
   /** A session for this visitor, made when first needed (not on every page view). */

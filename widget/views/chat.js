@@ -8,7 +8,7 @@
 // first) replaces the pending copy. Messages are keyed by id: none is ever shown twice.
 
 import { ApiError } from "../lib/api.js";
-import { clear, focusFirst, h, isEmail, linkify, markFields, show, uuid } from "../lib/dom.js";
+import { focusFirst, h, isEmail, linkify, markFields, show, uuid } from "../lib/dom.js";
 
 const MAX_BODY = 5000;
 const TYPING_IDLE_MS = 3000;
@@ -29,6 +29,8 @@ export function createChat(ctx) {
   let pausedUntil = 0;
   let retryTimer = null;
   let prefilledFor = null;
+  let older = false; // the server has messages before the first one shown
+  let loadingOlder = false;
 
   // --- pre-chat form ------------------------------------------------------------------------
   const errors = {};
@@ -88,6 +90,17 @@ export function createChat(ctx) {
     tabindex: 0
   });
   i18n.bind(list, "messagesLabel", null, "aria-label");
+  const earlierButton = i18n.bind(
+    h("button", {
+      type: "button",
+      class: "btn btn--quiet load-earlier",
+      "data-parley": "load-earlier",
+      hidden: true,
+      onclick: loadEarlier
+    }),
+    "loadEarlier"
+  );
+  list.append(earlierButton);
   const receipt = i18n.bind(h("div", { class: "receipt", "data-parley": "receipt" }), "seen");
   const typingEl = h("p", { class: "typing", "data-parley": "typing", hidden: true });
   const composer = h("textarea", {
@@ -248,7 +261,7 @@ export function createChat(ctx) {
   function place(el, id) {
     let before = null;
     for (const child of list.children) {
-      if (child === el) continue;
+      if (child === el || child === earlierButton) continue;
       const other = child.dataset.messageId;
       if (!other || Number(other) > id) {
         before = child;
@@ -264,6 +277,7 @@ export function createChat(ctx) {
     const stick = nearBottom() || m.authorType === "CONTACT";
     msgs.set(m.id, m);
     const cid = m.clientMessageId;
+    if (cid) store.done(cid); // delivered: no tab needs to send it again
     let el = cid
       ? pendingEls.get(cid) || list.querySelector(`[data-client-id="${CSS.escape(cid)}"]:not([data-message-id])`)
       : null;
@@ -307,8 +321,7 @@ export function createChat(ctx) {
     if (!conv || conv.id !== c.id) {
       msgs.clear();
       lastReadSent = 0;
-      const keep = new Set(pendingEls.values());
-      for (const child of [...list.children]) if (!keep.has(child)) child.remove();
+      clearList();
     }
     conv = c;
     if (st.conversationId !== c.id) {
@@ -324,10 +337,17 @@ export function createChat(ctx) {
     msgs.clear();
     st.conversationId = null;
     store.save();
-    const keep = new Set(pendingEls.values());
-    for (const child of [...list.children]) if (!keep.has(child)) child.remove();
+    clearList();
     syncChannel();
     render();
+  }
+
+  /** Remove the messages shown, but not those still pending. */
+  function clearList() {
+    const keep = new Set([...pendingEls.values(), earlierButton]);
+    for (const child of [...list.children]) if (!keep.has(child)) child.remove();
+    older = false;
+    show(earlierButton, false);
   }
 
   function syncChannel() {
@@ -366,6 +386,8 @@ export function createChat(ctx) {
       const page = await api("GET", path, { query: { limit: 50 } });
       if (!conv || conv.id !== id) return;
       page.items.forEach((m) => upsert(m, false));
+      older = page.hasMore && page.items.length > 0;
+      show(earlierButton, older);
     } else {
       for (;;) {
         const page = await api("GET", path, { query: { after, limit: 100 } });
@@ -374,6 +396,35 @@ export function createChat(ctx) {
         if (!page.hasMore || !page.items.length) break;
         after = page.items[page.items.length - 1].id;
       }
+    }
+  }
+
+  /** The page of messages before the first one shown, keeping in place what the customer
+   * looks at (everything new goes above it). */
+  async function loadEarlier() {
+    if (!conv || !older || loadingOlder) return;
+    const id = conv.id;
+    let before = Infinity;
+    for (const m of msgs.values()) before = Math.min(before, m.id);
+    const anchor = list.querySelector("[data-message-id]");
+    loadingOlder = earlierButton.disabled = true;
+    list.setAttribute("aria-busy", "true");
+    try {
+      const page = await api("GET", `/api/embed/conversations/${id}/messages`, { query: { limit: 50, before } });
+      if (!conv || conv.id !== id) return;
+      const top = anchor && anchor.getBoundingClientRect().top;
+      page.items.forEach((m) => upsert(m, false));
+      older = page.hasMore && page.items.length > 0;
+      const focused = list.getRootNode().activeElement === earlierButton;
+      show(earlierButton, older);
+      if (anchor) list.scrollTop += anchor.getBoundingClientRect().top - top;
+      if (focused && !older) list.focus({ preventScroll: true });
+      render();
+    } catch (err) {
+      ctx.notice.error(err);
+    } finally {
+      loadingOlder = earlierButton.disabled = false;
+      list.removeAttribute("aria-busy");
     }
   }
 
@@ -484,8 +535,7 @@ export function createChat(ctx) {
   }
 
   function drop(item) {
-    const i = st.outbox.indexOf(item);
-    if (i >= 0) st.outbox.splice(i, 1);
+    store.done(item.clientMessageId);
     store.save();
   }
 
@@ -662,8 +712,6 @@ export function createChat(ctx) {
 
   function newChat() {
     dropConversation();
-    clear(list);
-    for (const child of pendingEls.values()) list.append(child);
     focusFirst(prechat);
   }
 
@@ -698,7 +746,7 @@ export function createChat(ctx) {
       conv = null;
       msgs.clear();
       pendingEls.clear();
-      clear(list);
+      clearList();
       nameInput.value = emailInput.value = "";
       syncChannel();
       render();
