@@ -18,6 +18,7 @@ from server.accounts import embed, service, visitor_tokens
 from server.accounts.models import Contact, Organization
 from server.accounts.schemas import Name, WidgetOut
 from server.errors import Forbidden
+from server.tickets import service as tickets
 from server.web import origins
 from server.web.endpoints import Access, Api, Call
 from server.web.schema import RequestModel, ResponseModel
@@ -139,7 +140,7 @@ async def embed_config(call: Call) -> EmbedConfigOut:
     return EmbedConfigOut(
         organization=EmbedOrganization(name=org.name),
         widget=WidgetOut.model_validate(widget),
-        categories=list((org.settings or {}).get("categories") or []),
+        categories=tickets.ticket_categories(org),
         available_now=available,
         within_business_hours=within,
         websocket_url=f"{scheme}://{request.headers.get('host', '')}/ws/widget",

@@ -30,6 +30,7 @@ from server.accounts.schemas import (
     VisitorTokenOut,
     WidgetOut,
 )
+from server.tickets import service as tickets
 from server.web.endpoints import Access, Api, Call
 from server.web.schema import Page
 
@@ -197,8 +198,8 @@ def _organization_out(org: Organization, *, admin: bool) -> OrganizationOut:
         id=org.id, name=org.name, slug=org.slug, ticket_prefix=org.ticket_prefix,
         allowed_origins=service.allowed_origins(org), site_key=org.site_key or "",
         widget=WidgetOut.model_validate(service.widget_settings(org)),
-        categories=list((org.settings or {}).get("categories") or []),
-        default_priority=str((org.settings or {}).get("defaultPriority") or "MEDIUM"),
+        categories=tickets.ticket_categories(org),
+        default_priority=tickets.default_priority(org.settings or {}),
         identity_secret=org.identity_secret if admin else None,
     )  # fmt: skip
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import EmailStr, Field, StringConstraints, field_validator
 
 from server.accounts.models import Role
+from server.tickets.models import TicketPriority
 from server.web.schema import RequestModel, ResponseModel
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -240,7 +241,7 @@ class OrganizationOut(ResponseModel):
     site_key: str = Field(description="The widget's public key (`data-site-key`).")
     widget: WidgetOut
     categories: list[str] = Field(description="Ticket categories (empty: free text).")
-    default_priority: str = Field(description="The priority new tickets get by default.")
+    default_priority: TicketPriority = Field(description="The priority new tickets get by default.")
     identity_secret: str | None = Field(
         description="For identity verification (admins only; null for agents). Keep it on "
         "your servers: `userHash = HMAC-SHA256(identitySecret, userId)` in hex."

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import EmailStr, Field, StringConstraints, field_validator
 
+from server.db import MAX_ID
 from server.tickets.models import (
     ActivityType,
     AuthorType,
@@ -195,7 +196,7 @@ class TicketFilters(RequestModel):
     category: Category | None = None
     tag: Tag | None = None
     requester_email: Annotated[str, StringConstraints(max_length=254, to_lower=True)] | None = None
-    requester_id: Annotated[int, Field(ge=1, le=2_147_483_647)] | None = Field(
+    requester_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(
         default=None, description="The requester's contact id (a customer's tickets)."
     )
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None

@@ -94,8 +94,13 @@ def default_priority(settings: dict[str, Any]) -> TicketPriority:
         return TicketPriority.MEDIUM
 
 
+def ticket_categories(org: Organization) -> list[str]:
+    """The organisation's ticket categories (empty: any category is accepted)."""
+    return [str(c) for c in (org.settings or {}).get("categories") or []]
+
+
 def check_category(org: Organization, category: str | None) -> None:
-    allowed = (org.settings or {}).get("categories") or []
+    allowed = ticket_categories(org)
     if category is not None and allowed and category not in allowed:
         raise ValidationFailed(
             "Unknown category.",
