@@ -42,7 +42,10 @@ from server.tickets import routes as ticket_routes
 from server.web.console_assets import console_routes
 from server.web.cors import EmbedCORSMiddleware, JsonErrorCORSMiddleware
 from server.web.endpoints import Api
+from server.web.idempotency import REPLAYED_HEADER, IdempotencyStore
 from server.web.openapi import build_openapi
+from server.web.timeouts import RequestBodyTimeout
+from server.web.unhandled import REQUEST_ID_HEADER, UnhandledErrorMiddleware
 from server.web.widget_assets import widget_routes
 
 log = logging.getLogger("parley")
@@ -60,6 +63,7 @@ class AppState:
     hub: Hub | None = None
     handshake_limiter: HandshakeLimiter | None = None
     chat_limiter: ChatLimiter | None = None
+    idempotency: IdempotencyStore | None = None
 
 
 # Connections to Redis per process for commands (the pub/sub listener has its own). A burst
@@ -132,6 +136,8 @@ async def _client_gone(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
+    # Only errors of the CORS middlewares get here (`UnhandledErrorMiddleware` answers for the
+    # app); Starlette re-raises after it, so the server closes that connection.
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     body = {"error": {"code": str(ErrorCode.INTERNAL), "message": "Internal server error."}}
     return JSONResponse(body, status_code=500)
@@ -172,7 +178,9 @@ async def _readyz(request: Request) -> Response:
     failed = {name: why for name, why in checks.items() if not why.startswith("ok")}
     if failed:
         error = NotReady("Not ready: " + "; ".join(f"{k} {v}" for k, v in failed.items()))
-        return JSONResponse({**error.to_dict(), "checks": checks}, status_code=503)
+        return JSONResponse(
+            {**error.to_dict(), "checks": checks}, status_code=503, headers=error.headers
+        )
     return JSONResponse({"status": "ready", "checks": checks})
 
 
@@ -197,6 +205,7 @@ def create_app(settings: Settings) -> Starlette:
             lookups_per_ip=settings.ticket_lookup_rate_per_ip,
             redis_url=settings.redis_url,
         ),
+        idempotency=IdempotencyStore(secret_key=settings.secret_key),
     )
 
     async def openapi_json(request: Request) -> Response:
@@ -227,23 +236,34 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", _healthz),
         Route("/readyz", _readyz),
         Route("/openapi.json", openapi_json),
-        *api.routes(authenticate, settings.max_body_bytes, authenticate_visitor),
+        *api.routes(
+            authenticate, settings.max_body_bytes, authenticate_visitor, state.idempotency
+        ),
         *websocket_routes(),
         *widget_routes(),
         *console_routes(),
     ]
     middleware = [
-        # Outermost: it answers the widget's paths itself (origins allowed per organisation).
+        # A body sent too slowly ends in 408 (the request head's bound is the server's:
+        # `parley serve` runs uvicorn with `server.web.timeouts.HeadTimeoutProtocol`).
+        Middleware(
+            RequestBodyTimeout,
+            timeout_seconds=settings.request_body_timeout_seconds,
+            min_bytes_per_second=settings.request_body_min_bytes_per_second,
+        ),
+        # It answers the widget's paths itself (origins allowed per organisation).
         Middleware(EmbedCORSMiddleware),
         Middleware(
             JsonErrorCORSMiddleware,
             allow_origins=list(settings.allowed_origins),
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
             # Without this a cross-origin console or widget cannot read how long to wait.
-            expose_headers=["Retry-After"],
+            expose_headers=["Retry-After", REQUEST_ID_HEADER, REPLAYED_HEADER],
             max_age=600,
         ),
+        # Inside CORS, so a browser can read its 500 and 503 answers too.
+        Middleware(UnhandledErrorMiddleware),
     ]
     app = Starlette(
         routes=routes,

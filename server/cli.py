@@ -204,6 +204,8 @@ def _browsable(host: str, port: int) -> str:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from server.web.timeouts import head_timeout_protocol
+
     host = args.host or settings.host
     port = settings.port if args.port is None else args.port
     workers = args.workers or settings.workers
@@ -248,6 +250,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         # Protocol-level pings find dead peers (a half-open TCP connection raises nothing).
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
+        # uvicorn bounds only the idle time between requests: this protocol also bounds the
+        # time to send a request head (the body's bound is the app's, see server/app.py).
+        http=head_timeout_protocol(settings.request_header_timeout_seconds),
     )
     return 0
 

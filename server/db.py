@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import sys
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.exceptions import DBConnectionError
 
 from server.errors import NotReady
 from server.settings import mask_password
@@ -24,6 +26,7 @@ MODEL_MODULES = [
     "server.tickets.models",
     "server.channels.models",
     "server.chat.models",
+    "server.web.idempotency",
     "aerich.models",
 ]
 MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"
@@ -93,6 +96,86 @@ async def probe(database_url: str) -> None:
             sqlite3.connect(path).close()  # aiosqlite would leave a thread behind on failure
     except Exception as exc:  # every driver has its own errors; all mean the same here
         raise NotReady(f"Cannot use the database {mask_password(database_url)}: {exc}") from exc
+
+
+# --- telling "the database is away" from a bug ------------------------------------------------
+
+# SQLite: another connection holds the write lock past the busy timeout, or the file cannot
+# be opened (a volume that went away).
+_SQLITE_UNAVAILABLE = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN}
+# asyncpg, when a pooled connection died under a query or between two statements.
+_PG_CONNECTION_GONE = re.compile(r"connection (?:is closed|has been released back to the pool)")
+# Code paths whose OSErrors are the database's (a refused or reset socket, a connect timeout),
+# as opposed to, say, a full disk under an attachment.
+_DRIVER_MODULES = ("asyncpg", "aiosqlite", "tortoise.backends")
+
+
+def unavailable(exc: BaseException) -> NotReady | None:
+    """`NotReady` when `exc` means the database cannot be used right now, else None.
+
+    "Right now": PostgreSQL refuses or drops the connection, is starting or shutting down, has
+    no connection slot left or does not accept connections to this database (`ALLOW_CONNECTIONS
+    false`); SQLite is locked by another writer past the busy timeout. The same request may
+    succeed a moment later, so it is a 503, not a 500. Everything else (constraint violations,
+    SQL errors, bugs) stays what it is. Tortoise wraps driver errors, so the whole chain of
+    causes is looked at.
+    """
+    for error in _causes(exc):
+        if _says_unavailable(error):
+            return NotReady("The database is unavailable for a moment; retry shortly.")
+    return None
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        hidden = current.__suppress_context__  # `raise ... from None` hides what came before
+        current = current.__cause__ or (None if hidden else current.__context__)
+
+
+def _says_unavailable(error: BaseException) -> bool:
+    if isinstance(error, sqlite3.Error):
+        return (getattr(error, "sqlite_errorcode", 0) & 0xFF) in _SQLITE_UNAVAILABLE
+    if isinstance(error, DBConnectionError):
+        return True
+    asyncpg = sys.modules.get("asyncpg")  # not imported: not an asyncpg error either
+    if asyncpg is not None and _asyncpg_says_unavailable(asyncpg, error):
+        return True
+    return isinstance(error, OSError) and _raised_in_driver(error)
+
+
+def _asyncpg_says_unavailable(asyncpg: Any, error: BaseException) -> bool:
+    if isinstance(
+        error,
+        (
+            asyncpg.PostgresConnectionError,  # SQLSTATE class 08, ConnectionDoesNotExist too
+            asyncpg.CannotConnectNowError,  # starting up, or in recovery
+            asyncpg.AdminShutdownError,  # pg_terminate_backend, a fast shutdown
+            asyncpg.CrashShutdownError,
+            asyncpg.TooManyConnectionsError,
+        ),
+    ):
+        return True
+    # 55000 is what a database closed to connections answers; its subclasses (lock timeouts)
+    # are about a query, not about the server.
+    if type(error) is asyncpg.ObjectNotInPrerequisiteStateError:
+        return True
+    return isinstance(error, asyncpg.InterfaceError) and bool(
+        _PG_CONNECTION_GONE.search(str(error))
+    )
+
+
+def _raised_in_driver(error: BaseException) -> bool:
+    traceback = error.__traceback__
+    while traceback is not None:
+        module = traceback.tb_frame.f_globals.get("__name__", "")
+        if module.startswith(_DRIVER_MODULES):
+            return True
+        traceback = traceback.tb_next
+    return False
 
 
 # --- throwaway databases (for making and checking migrations) ------------------------------

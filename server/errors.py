@@ -25,11 +25,19 @@ class ErrorCode(StrEnum):
     STALE_REPLY = "stale_reply"
     CONVERSATION_ENDED = "conversation_ended"
     TICKET_CLOSED = "ticket_closed"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    IDEMPOTENCY_KEY_IN_USE = "idempotency_key_in_use"
+    REQUEST_TIMEOUT = "request_timeout"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     RATE_LIMITED = "rate_limited"
     NOT_READY = "not_ready"
     INTERNAL = "internal_error"
+
+
+# Seconds a 503 `not_ready` asks the client to wait: long enough not to hammer a database
+# that is restarting, short enough that a blip costs a user one retry.
+NOT_READY_RETRY_AFTER = 5
 
 
 class ParleyError(Exception):
@@ -120,6 +128,17 @@ class StaleReply(Conflict):
         super().__init__(message, details=details)
 
 
+class RequestTimeout(ParleyError):
+    """The client took too long to send its request (see `server.web.timeouts`). The rest of
+    it may still be on its way, so the connection is closed after the answer."""
+
+    code = ErrorCode.REQUEST_TIMEOUT
+    status = 408
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, headers={"Connection": "close"})
+
+
 class PayloadTooLarge(ParleyError):
     code = ErrorCode.PAYLOAD_TOO_LARGE
     status = 413
@@ -146,9 +165,20 @@ class RateLimited(ParleyError):
 
 
 class NotReady(ParleyError):
+    """A dependency (the database, Redis) cannot be used right now; the same request may
+    well succeed later, so the answer says when to retry."""
+
     code = ErrorCode.NOT_READY
     status = 503
     ws_close_code = 1013
+
+    def __init__(self, message: str, *, retry_after: int = NOT_READY_RETRY_AFTER) -> None:
+        super().__init__(
+            message,
+            headers={"Retry-After": str(max(1, retry_after))},
+            details={"retryAfter": max(1, retry_after)},
+        )
+        self.retry_after = max(1, retry_after)
 
 
 # Starlette's own HTTP exceptions (unknown route, wrong method) mapped onto our codes.
@@ -158,6 +188,7 @@ STATUS_CODES: dict[int, ErrorCode] = {
     403: ErrorCode.FORBIDDEN,
     404: ErrorCode.NOT_FOUND,
     405: ErrorCode.METHOD_NOT_ALLOWED,
+    408: ErrorCode.REQUEST_TIMEOUT,
     409: ErrorCode.CONFLICT,
     413: ErrorCode.PAYLOAD_TOO_LARGE,
     415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
@@ -183,3 +214,23 @@ class TicketClosed(Conflict):
     """A customer replied to a CLOSED or CANCELLED ticket: it stays closed; they open a new one."""
 
     code = ErrorCode.TICKET_CLOSED
+
+
+class IdempotencyKeyReused(Conflict):
+    """An `Idempotency-Key` sent again with another request (method, path or body)."""
+
+    code = ErrorCode.IDEMPOTENCY_KEY_REUSED
+
+
+class IdempotencyKeyInUse(Conflict):
+    """An `Idempotency-Key` whose first request has not finished. `retry_after` is set while
+    it may still finish; without it, it never will (its process stopped)."""
+
+    code = ErrorCode.IDEMPOTENCY_KEY_IN_USE
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(
+            message,
+            headers={"Retry-After": str(retry_after)} if retry_after else None,
+            details={"retryAfter": retry_after} if retry_after else None,
+        )

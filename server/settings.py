@@ -41,6 +41,10 @@ class Settings:
     port: int = 8000
     workers: int = 1
     max_body_bytes: int = 1_048_576
+    # Time to receive a request (see docs/operations.md, "Slow clients and proxies").
+    request_header_timeout_seconds: int = 10
+    request_body_timeout_seconds: int = 30
+    request_body_min_bytes_per_second: int = 1024
     token_ttl_hours: int = 24
     # Addresses of reverse proxies whose X-Forwarded-For/-Proto are believed; empty: none.
     trusted_proxies: tuple[str, ...] = ()
@@ -49,6 +53,8 @@ class Settings:
     # Real time (see docs/realtime.md).
     history_max_events: int = 1000
     history_max_age_seconds: int = 86400
+    history_max_bytes_per_channel: int = 1 << 20
+    history_max_bytes_total: int = 64 << 20
     presence_ttl_seconds: int = 30
     ws_send_queue: int = 512
     ws_idle_seconds: int = 60
@@ -80,6 +86,15 @@ class Settings:
             "port": _int(env, "PORT", 8000, low=0, high=65535),
             "workers": _int(env, "WORKERS", 1, low=1, high=64),
             "max_body_bytes": _int(env, "MAX_BODY_BYTES", 1_048_576, low=1024, high=1 << 30),
+            "request_header_timeout_seconds": _int(
+                env, "REQUEST_HEADER_TIMEOUT_SECONDS", 10, low=1, high=300
+            ),
+            "request_body_timeout_seconds": _int(
+                env, "REQUEST_BODY_TIMEOUT_SECONDS", 30, low=1, high=3600
+            ),
+            "request_body_min_bytes_per_second": _int(
+                env, "REQUEST_BODY_MIN_BYTES_PER_SECOND", 1024, low=1, high=1 << 30
+            ),
             "token_ttl_hours": _int(env, "TOKEN_TTL_HOURS", 24, low=1, high=24 * 365),
             "trusted_proxies": _proxies(_get(env, "TRUSTED_PROXIES", "")),
             "login_rate_per_ip": _rate(env, "LOGIN_RATE_PER_IP", "20/minute"),
@@ -87,6 +102,12 @@ class Settings:
             "history_max_events": _int(env, "HISTORY_MAX_EVENTS", 1000, low=10, high=1_000_000),
             "history_max_age_seconds": _int(
                 env, "HISTORY_MAX_AGE_SECONDS", 86400, low=10, high=30 * 86400
+            ),
+            "history_max_bytes_per_channel": _int(
+                env, "HISTORY_MAX_BYTES_PER_CHANNEL", 1 << 20, low=4096, high=1 << 30
+            ),
+            "history_max_bytes_total": _int(
+                env, "HISTORY_MAX_BYTES_TOTAL", 64 << 20, low=65536, high=1 << 40
             ),
             "presence_ttl_seconds": _int(env, "PRESENCE_TTL_SECONDS", 30, low=3, high=3600),
             "ws_send_queue": _int(env, "WS_SEND_QUEUE", 512, low=8, high=100_000),
@@ -110,6 +131,12 @@ class Settings:
             # One SQLite file cannot be shared safely, and the outbox relay's cross-process
             # lock is a PostgreSQL advisory lock.
             raise _fail("WORKERS", "more than one worker needs PostgreSQL (PARLEY_DATABASE_URL)")
+        if values["history_max_bytes_total"] < values["history_max_bytes_per_channel"]:
+            # Else one busy channel could never fill its own budget.
+            raise _fail(
+                "HISTORY_MAX_BYTES_TOTAL",
+                "must be at least PARLEY_HISTORY_MAX_BYTES_PER_CHANNEL",
+            )
         values["secret_key"] = _secret_key(env, data_dir)
         return cls(**values)
 

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 import redis.asyncio as aioredis
+import uvicorn
 from limits import parse_many
 from starlette.applications import Starlette
 from starlette.requests import Request
+from tortoise.exceptions import IntegrityError, OperationalError
 
 import server.app as app_module
 from server.accounts import service as accounts
@@ -124,6 +129,7 @@ async def test_readyz_is_503_when_the_database_fails(
     body = response.json()
     assert body["checks"]["database"] == "unavailable: ConnectionRefusedError: connection refused"
     assert "database" in body["error"]["message"]
+    assert response.headers["retry-after"] == "5"
 
 
 # --- routing errors and the 500 handler ----------------------------------------------------
@@ -148,16 +154,8 @@ async def test_wrong_method_is_a_json_405(client: httpx.AsyncClient, method: str
     assert response.headers["allow"]
 
 
-@pytest.fixture
-async def lenient_client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    """A client that gets the 500 response instead of the re-raised exception."""
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-        yield c
-
-
 async def test_unexpected_exception_is_a_json_500_that_leaks_nothing(
-    lenient_client: httpx.AsyncClient,
+    client: httpx.AsyncClient,
     team: Team,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
@@ -167,15 +165,136 @@ async def test_unexpected_exception_is_a_json_500_that_leaks_nothing(
 
     monkeypatch.setattr(accounts, "list_agents", explode)
     with caplog.at_level(logging.ERROR, logger="parley"):
-        response = await lenient_client.get("/api/agents", headers=team.agent_headers)
+        response = await client.get("/api/agents", headers=team.agent_headers)
     assert response.status_code == 500
+    request_id = response.headers["x-request-id"]
     assert response.json() == {
-        "error": {"code": "internal_error", "message": "Internal server error."}
+        "error": {
+            "code": "internal_error",
+            "message": "Internal server error.",
+            "requestId": request_id,
+        }
     }
     assert "hunter2" not in response.text
     assert "RuntimeError" not in response.text
-    # Operators still get the details, in the log.
-    assert any("hunter2" in (r.exc_text or "") for r in caplog.records)
+    # Operators still get the details, in the log, under the same request id.
+    [logged] = [r for r in caplog.records if "hunter2" in (r.exc_text or "")]
+    assert request_id in logged.getMessage()
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+        asyncpg.ObjectNotInPrerequisiteStateError('database "p" is not accepting connections'),
+        OperationalError(sqlite3.OperationalError("database is locked")),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+async def test_a_database_that_is_away_is_503_not_ready(
+    client: httpx.AsyncClient, team: Team, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    if isinstance(error, OperationalError):
+        error.args[0].sqlite_errorcode = sqlite3.SQLITE_BUSY  # as SQLite sets it
+        error.__cause__ = error.args[0]
+
+    async def away(**kwargs: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(accounts, "list_agents", away)
+    response = await client.get("/api/agents", headers=team.agent_headers)
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "5"
+    assert response.headers["x-request-id"]
+    assert response.json() == {
+        "error": {
+            "code": "not_ready",
+            "message": "The database is unavailable for a moment; retry shortly.",
+            "retryAfter": 5,
+        }
+    }
+
+
+async def test_a_constraint_violation_is_not_mistaken_for_an_outage(
+    client: httpx.AsyncClient, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def bug(**kwargs: Any) -> Any:
+        raise IntegrityError(asyncpg.UniqueViolationError("duplicate key value"))
+
+    monkeypatch.setattr(accounts, "list_agents", bug)
+    response = await client.get("/api/agents", headers=team.agent_headers)
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
+
+
+class _Uvicorn(uvicorn.Server):
+    """A uvicorn server on the test's loop that leaves signal handling (Ctrl+C) to pytest."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@pytest.fixture
+async def served(app: Starlette) -> AsyncIterator[str]:
+    """The session's app behind a real uvicorn (keep-alive connections, its own error log)."""
+    server = _Uvicorn(
+        uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+    async with asyncio.timeout(10):
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+def _local_port(response: httpx.Response) -> int | None:
+    """The client-side port of the connection that carried `response`; None once closed."""
+    try:
+        return int(response.extensions["network_stream"].get_extra_info("client_addr")[1])
+    except OSError:  # the socket is gone
+        return None
+
+
+async def test_an_unexpected_error_keeps_the_connection_and_is_logged_once(
+    served: str,
+    team: Team,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def explode(**kwargs: Any) -> Any:
+        raise RuntimeError("the agent list broke")
+
+    monkeypatch.setattr(accounts, "list_agents", explode)
+    # uvicorn's own loggers may not propagate to the root (its logging config): listen there too.
+    uvicorn_errors = logging.getLogger("uvicorn.error")
+    uvicorn_errors.addHandler(caplog.handler)
+    one_connection = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    try:
+        async with httpx.AsyncClient(base_url=served, limits=one_connection) as http:
+            with caplog.at_level(logging.INFO):
+                failed = await http.get("/api/agents", headers=team.agent_headers)
+                failed_on = _local_port(failed)
+                after = await http.get("/api/me", headers=team.agent_headers)
+                after_on = _local_port(after)
+    finally:
+        uvicorn_errors.removeHandler(caplog.handler)
+    assert failed.status_code == 500
+    assert failed.json()["error"]["requestId"] == failed.headers["x-request-id"]
+    assert after.status_code == 200, after.text
+    assert failed_on is not None, "the server dropped the connection after the 500"
+    assert after_on == failed_on, "the next request needed a new connection"
+    tracebacks = [r for r in caplog.records if r.exc_info]
+    assert len(tracebacks) == 1, [r.getMessage() for r in tracebacks]
+    assert failed.headers["x-request-id"] in tracebacks[0].getMessage()
+    assert "the agent list broke" in (tracebacks[0].exc_text or "")
 
 
 # --- CORS ----------------------------------------------------------------------------------
@@ -199,6 +318,7 @@ async def test_allowed_origin_gets_cors_headers(cors_client: httpx.AsyncClient, 
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == ALLOWED
     assert "retry-after" in response.headers["access-control-expose-headers"].lower()
+    assert "x-request-id" in response.headers["access-control-expose-headers"].lower()
 
 
 async def test_allowed_origin_preflight(cors_client: httpx.AsyncClient) -> None:

@@ -26,6 +26,8 @@ CLASSES: list[tuple[type[ParleyError], int, ErrorCode]] = [
     (errors.Conflict, 409, ErrorCode.CONFLICT),
     (errors.InvalidTransition, 409, ErrorCode.INVALID_TRANSITION),
     (errors.TicketClosed, 409, ErrorCode.TICKET_CLOSED),
+    (errors.IdempotencyKeyReused, 409, ErrorCode.IDEMPOTENCY_KEY_REUSED),
+    (errors.IdempotencyKeyInUse, 409, ErrorCode.IDEMPOTENCY_KEY_IN_USE),
     (errors.PayloadTooLarge, 413, ErrorCode.PAYLOAD_TOO_LARGE),
     (errors.UnsupportedMediaType, 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE),
     (errors.NotReady, 503, ErrorCode.NOT_READY),
@@ -38,7 +40,8 @@ def test_each_error_has_its_status_and_code(
 ) -> None:
     error = cls("Something.")
     assert (error.status, error.code) == (status, code)
-    assert error.to_dict() == {"error": {"code": str(code), "message": "Something."}}
+    extra = {"retryAfter": errors.NOT_READY_RETRY_AFTER} if cls is errors.NotReady else {}
+    assert error.to_dict() == {"error": {"code": str(code), "message": "Something.", **extra}}
     assert str(error) == "Something."
 
 
@@ -76,6 +79,15 @@ def test_rate_limited_says_when_to_retry(given: int, sent: int) -> None:
     error = errors.RateLimited("Slow down.", retry_after=given)
     assert (error.status, error.retry_after) == (429, sent)
     assert error.headers == {"Retry-After": str(sent)}
+
+
+@pytest.mark.parametrize(("given", "sent"), [(None, 5), (0, 1), (30, 30)])
+def test_not_ready_says_when_to_retry(given: int | None, sent: int) -> None:
+    kwargs = {} if given is None else {"retry_after": given}
+    error = errors.NotReady("Away.", **kwargs)
+    assert (error.status, error.retry_after) == (503, sent)
+    assert error.headers == {"Retry-After": str(sent)}
+    assert error.to_dict()["error"]["retryAfter"] == sent
 
 
 @pytest.mark.parametrize(

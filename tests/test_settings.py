@@ -37,6 +37,9 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.log_level == "info"
     assert settings.allowed_origins == ()
     assert settings.max_body_bytes == 1_048_576
+    assert settings.request_header_timeout_seconds == 10
+    assert settings.request_body_timeout_seconds == 30
+    assert settings.request_body_min_bytes_per_second == 1024
     assert settings.token_ttl_hours == 24
     assert settings.login_rate_per_ip == "20/minute"
     assert settings.login_rate_per_account == "5/minute;30/hour"
@@ -53,9 +56,35 @@ def test_blank_values_count_as_unset(tmp_path: Path) -> None:
         ("PORT", "port", "9000", 9000, "-1", "65536"),
         ("WORKERS", "workers", "4", 4, "0", "65"),
         ("MAX_BODY_BYTES", "max_body_bytes", "2048", 2048, "1023", str(1 << 31)),
+        ("REQUEST_HEADER_TIMEOUT_SECONDS", "request_header_timeout_seconds", "5", 5, "0", "301"),
+        ("REQUEST_BODY_TIMEOUT_SECONDS", "request_body_timeout_seconds", "60", 60, "0", "3601"),
+        (
+            "REQUEST_BODY_MIN_BYTES_PER_SECOND",
+            "request_body_min_bytes_per_second",
+            "500",
+            500,
+            "0",
+            str(1 << 31),
+        ),
         ("TOKEN_TTL_HOURS", "token_ttl_hours", "48", 48, "0", str(24 * 366)),
         ("HISTORY_MAX_EVENTS", "history_max_events", "50", 50, "9", "1000001"),
         ("HISTORY_MAX_AGE_SECONDS", "history_max_age_seconds", "60", 60, "9", str(31 * 86400)),
+        (
+            "HISTORY_MAX_BYTES_PER_CHANNEL",
+            "history_max_bytes_per_channel",
+            "8192",
+            8192,
+            "4095",
+            str((1 << 30) + 1),
+        ),
+        (
+            "HISTORY_MAX_BYTES_TOTAL",
+            "history_max_bytes_total",
+            "2097152",
+            2097152,
+            "65535",
+            str((1 << 40) + 1),
+        ),
         ("PRESENCE_TTL_SECONDS", "presence_ttl_seconds", "10", 10, "2", "3601"),
         ("WS_SEND_QUEUE", "ws_send_queue", "64", 64, "7", "100001"),
         ("WS_IDLE_SECONDS", "ws_idle_seconds", "30", 30, "4", "3601"),
@@ -79,6 +108,17 @@ def test_whole_numbers(
                        (too_low, "between"), (too_high, "between")]:  # fmt: skip
         message = error_for(tmp_path, **{name: bad}, **redis)
         assert message.startswith(f"PARLEY_{name}:") and words in message
+
+
+def test_history_byte_budgets(tmp_path: Path) -> None:
+    settings = load(tmp_path)
+    assert settings.history_max_bytes_per_channel == 1 << 20
+    assert settings.history_max_bytes_total == 64 << 20
+    both = load(tmp_path, HISTORY_MAX_BYTES_PER_CHANNEL="65536", HISTORY_MAX_BYTES_TOTAL="65536")
+    assert both.history_max_bytes_total == both.history_max_bytes_per_channel == 65536
+    # A process budget below one channel's would keep a busy channel from ever filling its own.
+    message = error_for(tmp_path, HISTORY_MAX_BYTES_TOTAL="524288")
+    assert message.startswith("PARLEY_HISTORY_MAX_BYTES_TOTAL:") and "PER_CHANNEL" in message
 
 
 def test_several_workers_need_redis(tmp_path: Path) -> None:

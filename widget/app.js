@@ -5,6 +5,7 @@
 // window.Parley.
 
 import { ApiError, createApi } from "./lib/api.js";
+import { textOn } from "./lib/colour.js";
 import { h, show, svg } from "./lib/dom.js";
 import { createI18n } from "./lib/i18n.js";
 import { Socket } from "./lib/socket.js";
@@ -26,13 +27,6 @@ if (boot) {
 
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A readable text colour on the given background: white or near-black (WCAG contrast). */
-function textOn(r, g, b) {
-  const lin = (c) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
-  const L = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
-  return 1.05 / (L + 0.05) >= (L + 0.05) / 0.05 ? "#ffffff" : "#111827";
 }
 
 async function main({ host, root, base, css, queue, listeners, options }) {

@@ -26,7 +26,11 @@ from server.web.schema import RequestModel, ResponseModel
 api = Api()
 TAG = "embed"
 
-SiteKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+SiteKey = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    Field(description="The widget's site key (`pk_...`); one that names no organisation is 404."),
+]
 
 
 class EmbedSessionRequest(RequestModel):

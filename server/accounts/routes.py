@@ -95,6 +95,7 @@ async def list_agents(call: Call) -> BaseModel:
 @api.endpoint(
     "POST", "/api/agents", summary="Add an agent", tag="agents", access=Access.ADMIN,
     body=AgentCreate, response=AgentEnvelope, status=201, errors=(403, 409, 422),
+    idempotent=True,
 )  # fmt: skip
 async def create_agent(call: Call) -> BaseModel:
     """Add an agent or admin to the organisation (admins only)."""
@@ -141,6 +142,7 @@ async def list_api_keys(call: Call) -> BaseModel:
 @api.endpoint(
     "POST", "/api/api-keys", summary="Create an API key", tag="api keys", access=Access.ADMIN,
     body=ApiKeyCreate, response=ApiKeyCreated, status=201, errors=(403, 422),
+    idempotent=True,
 )  # fmt: skip
 async def create_api_key(call: Call) -> BaseModel:
     """A key for an integration, shown once. It acts with admin rights in this organisation."""

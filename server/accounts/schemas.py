@@ -10,7 +10,7 @@ from pydantic import EmailStr, Field, StringConstraints, field_validator
 
 from server.accounts.models import Role
 from server.tickets.models import TicketPriority
-from server.web.schema import RequestModel, ResponseModel
+from server.web.schema import RequestModel, ResponseModel, lower_cased, omittable
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Password = Annotated[str, Field(min_length=8, max_length=1024)]
@@ -23,8 +23,13 @@ Slug = Annotated[
 
 class LoginRequest(RequestModel):
     # Not EmailStr: agents made with the CLI may have addresses email-validator refuses
-    # (`admin@corp.local`), and any other string simply matches no agent (401).
-    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+    # (`admin@corp.local`), and any other string simply matches no agent (401). Compared
+    # lower-cased, so checked lower-cased: a longer address could not be looked up.
+    email: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=254),
+        lower_cased(254),
+    ]
     password: Annotated[str, Field(min_length=1, max_length=1024)]
     org: Slug | None = Field(
         default=None,
@@ -115,15 +120,17 @@ class ApiKeyListQuery(RequestModel):
 
 # --- contacts and the organisation ----------------------------------------------------------
 
-# An origin as a browser sends it: scheme, host and optional port, nothing else.
+# An origin as a browser sends it: scheme, host and optional port, nothing else; stored
+# lower-cased. ASCII only, spelled out rather than `(?i)`: case-insensitive matching would
+# let U+212A (Kelvin sign) and U+017F (long s) pass for letters.
 Origin = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True,
-        to_lower=True,
         max_length=200,
-        pattern=r"(?i)^https?://[a-z0-9.-]+(:[0-9]{1,5})?$",
+        pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$",
     ),
+    lower_cased(200),
 ]
 
 
@@ -196,26 +203,35 @@ class BusinessHours(RequestModel):
 
 
 class WidgetSettings(RequestModel):
-    """A change to the widget's settings: fields not given are kept."""
+    """A change to the widget's settings: fields not given are kept. null puts a look or a
+    timing back to its default; the switches (`verificationRequired`, `routing`,
+    `allowPriority`) refuse null, so none is turned off by a client that sent no value."""
 
-    greeting: str | None = Field(default=None, max_length=500)
-    primary_color: Color | None = None
-    pre_chat: PreChat | None = None
+    greeting: str | None = Field(
+        default=None, max_length=500, description="null: back to the default greeting."
+    )
+    primary_color: Color | None = Field(
+        default=None, description="null: back to the default colour (#2563eb)."
+    )
+    pre_chat: PreChat | None = Field(
+        default=None, description="Given fields only; null: both back to `optional`."
+    )
     business_hours: BusinessHours | None = Field(
-        default=None, description="null: open around the clock."
+        default=None, description="null: open around the clock (the default)."
     )
-    verification_required: bool | None = Field(
-        default=None,
-        description="Refuse widget sessions without a valid `userId` + `userHash`.",
+    verification_required: bool = omittable(
+        description="Refuse widget sessions without a valid `userId` + `userHash`. Not null."
     )
-    routing: Literal["manual", "automatic"] | None = None
-    allow_priority: bool | None = Field(
-        default=None, description="Let customers choose a priority in the widget's ticket form."
+    routing: Literal["manual", "automatic"] = omittable(
+        description="`automatic`: waiting chats go to available agents. Not null."
+    )
+    allow_priority: bool = omittable(
+        description="Let customers choose a priority in the widget's ticket form. Not null."
     )
     offline_grace_seconds: Annotated[int, Field(ge=1, le=86400)] | None = Field(
         default=None,
         description="How long an agent may be offline while a customer waits for their answer "
-        "before the chat returns to the queue.",
+        "before the chat returns to the queue. null: back to the default (120).",
     )
 
 

@@ -6,10 +6,12 @@ transaction.
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -19,12 +21,20 @@ from server.accounts import secrets, visitor_tokens, widget_identity
 from server.accounts.login_throttle import LoginThrottle
 from server.accounts.models import AccessToken, Agent, ApiKey, Contact, Organization, Role
 from server.accounts.principal import Principal
+from server.accounts.schemas import PreChat, WidgetSettings
 from server.channels import outbox
 from server.db import MAX_ID
 from server.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from server.web.schema import lower_case
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-PREFIX_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{0,11}$")
+log = logging.getLogger(__name__)
+
+SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+PREFIX_PATTERN = re.compile(r"[A-Z][A-Z0-9]{0,11}")
+EMAIL_MAX_LENGTH = 254
+# A longer key cannot be stored, so it names no organisation (and the ORM refuses to look
+# up a value longer than its column).
+SITE_KEY_MAX_LENGTH: int = Organization._meta.fields_map["site_key"].max_length
 MIN_PASSWORD_LENGTH = 8
 # Token use is recorded at most this often, so authenticating is not a write per request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -43,12 +53,13 @@ async def create_organization(*, name: str, slug: str, ticket_prefix: str = "TKT
     name = name.strip()
     if not name or len(name) > 200:
         raise ValidationFailed("Invalid organisation.", fields={"name": "1 to 200 characters."})
-    if not SLUG_PATTERN.match(slug):
+    # fullmatch: `$` would also accept a slug ending in a line break.
+    if not SLUG_PATTERN.fullmatch(slug):
         raise ValidationFailed(
             "Invalid organisation.",
             fields={"slug": "Lower-case letters, digits and hyphens, at most 63."},
         )
-    if not PREFIX_PATTERN.match(ticket_prefix):
+    if not PREFIX_PATTERN.fullmatch(ticket_prefix):
         raise ValidationFailed(
             "Invalid organisation.",
             fields={"ticketPrefix": "Upper-case letters and digits, starting with a letter."},
@@ -105,11 +116,17 @@ async def create_agent(
         principal.require_admin()
         organization_id = principal.organization_id
     _check_password(password)
+    email = lower_case(email.strip())
+    # Measured lower-cased, as stored (the CLI's address is not checked by the schema).
+    if not email or len(email) > EMAIL_MAX_LENGTH:
+        raise ValidationFailed(
+            "Invalid email.", fields={"email": f"1 to {EMAIL_MAX_LENGTH} characters."}
+        )
     try:
         async with in_transaction():
             return await Agent.create(
                 organization_id=organization_id,
-                email=email.strip().lower(),
+                email=email,
                 name=name.strip(),
                 password_hash=secrets.hash_password(password),
                 role=role,
@@ -218,7 +235,7 @@ async def login(
     ttl: timedelta,
 ) -> tuple[str, AccessToken, Agent]:
     """Check the credentials and open a session. Failures are counted and throttled."""
-    email = email.strip().lower()
+    email = lower_case(email.strip())
     await throttle.check(ip=client_ip, account=email)
     query = Agent.filter(email=email, is_active=True).select_related("organization")
     if org_slug:
@@ -366,7 +383,7 @@ async def find_or_create_contact(
 
     A name given for an existing contact that has none fills it in; an existing name is kept.
     """
-    email = email.strip().lower() if email else None
+    email = lower_case(email.strip()) if email else None
     if email is None:
         return await Contact.create(organization_id=organization_id, name=name, using_db=conn)
     contact = await Contact.get_or_none(organization_id=organization_id, email=email).using_db(conn)
@@ -438,7 +455,10 @@ async def authenticate_visitor(*, token: str, secret_key: str, ttl: timedelta) -
 def allowed_origins(org: Organization) -> list[str]:
     """Origins (besides Parley's own) whose pages may open the widget's socket."""
     value = (org.settings or {}).get("allowedOrigins") or []
-    return [str(v) for v in value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    _invalid_setting(org, "allowedOrigins")
+    return []
 
 
 DEFAULT_WIDGET: dict[str, Any] = {
@@ -454,11 +474,51 @@ DEFAULT_WIDGET: dict[str, Any] = {
 
 
 def widget_settings(org: Organization) -> dict[str, Any]:
-    """The organisation's widget settings, defaults filled in (wire names)."""
-    stored = (org.settings or {}).get("widget") or {}
-    merged = {**DEFAULT_WIDGET, **stored}
-    merged["preChat"] = {**DEFAULT_WIDGET["preChat"], **(stored.get("preChat") or {})}
+    """The organisation's widget settings, defaults filled in (wire names).
+
+    A stored value that no longer validates (edited by hand, written by an older version)
+    falls back to its default with a warning: one bad value must not take every embedded
+    widget of the organisation down, nor the admin's page that can repair it.
+    """
+    stored = _stored_dict(org, (org.settings or {}).get("widget"), "widget")
+    merged = {
+        name: _valid_or_default(org, WidgetSettings, "widget", name, stored.get(name), default)
+        for name, default in DEFAULT_WIDGET.items()
+        if name != "preChat"
+    }
+    form = _stored_dict(org, stored.get("preChat"), "widget.preChat")
+    merged["preChat"] = {
+        name: _valid_or_default(org, PreChat, "widget.preChat", name, form.get(name), default)
+        for name, default in DEFAULT_WIDGET["preChat"].items()
+    }
     return merged
+
+
+def _stored_dict(org: Organization, value: Any, where: str) -> dict[str, Any]:
+    if value is None or isinstance(value, dict):
+        return value or {}
+    _invalid_setting(org, where)
+    return {}
+
+
+def _valid_or_default(
+    org: Organization, schema: type[BaseModel], where: str, name: str, value: Any, default: Any
+) -> Any:
+    """`value` as `schema` reads field `name` (wire name), or `default` if unset or invalid."""
+    if value is None:
+        return default
+    try:
+        checked = schema.model_validate({name: value})
+    except ValidationError:
+        _invalid_setting(org, f"{where}.{name}")
+        return default
+    return checked.model_dump(mode="json", by_alias=True)[name]
+
+
+def _invalid_setting(org: Organization, name: str) -> None:
+    log.warning(
+        "organisation %s: the stored setting %s is not valid; using its default", org.id, name
+    )
 
 
 async def update_organization(
@@ -467,7 +527,8 @@ async def update_organization(
     allowed_origins: list[str] | None = None,
     widget: dict[str, Any] | None = None,
 ) -> Organization:
-    """Admins change the widget's origins and settings (`widget`: given keys only)."""
+    """Admins change the widget's origins and settings (`widget`: given keys only; a null
+    value puts that setting back to its default)."""
     principal.require_admin()
     if allowed_origins is None and not widget:
         raise ValidationFailed(
@@ -486,14 +547,25 @@ async def update_organization(
         if allowed_origins is not None:
             settings["allowedOrigins"] = list(dict.fromkeys(allowed_origins))
         if widget:
-            old = settings.get("widget") or {}
-            new = {**old, **widget}
-            if "preChat" in widget:  # one field of the pre-chat form changes, not all
-                new["preChat"] = {**(old.get("preChat") or {}), **widget["preChat"]}
-            settings["widget"] = new
+            settings["widget"] = _changed_widget(settings.get("widget"), widget)
         org.settings = settings
         await org.save(using_db=conn, update_fields=["settings", "updated_at"])
     return org
+
+
+def _changed_widget(stored: Any, changes: dict[str, Any]) -> dict[str, Any]:
+    """The stored widget settings with `changes` (wire names) applied: null removes a value,
+    so it reads as its default; one field of the pre-chat form changes, not all."""
+    new = dict(stored) if isinstance(stored, dict) else {}
+    for name, value in changes.items():
+        if value is None:
+            new.pop(name, None)
+        elif name == "preChat":
+            old_form = new.get("preChat")
+            new["preChat"] = {**(old_form if isinstance(old_form, dict) else {}), **value}
+        else:
+            new[name] = value
+    return new
 
 
 async def rotate_identity_secret(*, principal: Principal) -> Organization:
@@ -509,7 +581,9 @@ async def rotate_identity_secret(*, principal: Principal) -> Organization:
 
 
 async def organization_for_site_key(site_key: str) -> Organization:
-    org = await Organization.get_or_none(site_key=site_key) if site_key else None
+    """The organisation whose widget `site_key` names; 404 for any key that names none."""
+    usable = 0 < len(site_key) <= SITE_KEY_MAX_LENGTH
+    org = await Organization.get_or_none(site_key=site_key) if usable else None
     if org is None:
         raise NotFound("Unknown site key.")
     return org
@@ -605,7 +679,7 @@ async def remember_visitor_answers(
         contact.name = name
         changed.append("name")
     if email and not contact.verified and not contact.email:
-        contact.claimed_email = email.lower()
+        contact.claimed_email = lower_case(email)
         changed.append("claimed_email")
     if changed:
         await contact.save(using_db=conn, update_fields=[*changed, "updated_at"])

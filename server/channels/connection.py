@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from starlette.websockets import WebSocket, WebSocketState
 
-from server.channels.protocol import Close
+from server.channels.protocol import Close, close_reason
 
 log = logging.getLogger(__name__)
 
@@ -266,7 +266,7 @@ class Connection:
         try:
             if self.websocket.application_state != WebSocketState.DISCONNECTED:
                 async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
-                    await self.websocket.close(code, reason[:120])
+                    await self.websocket.close(code, close_reason(reason))
         except Exception:  # the peer is gone or not reading: nothing more to tell it
             log.debug("close of %s did not complete; dropping it", self.id, exc_info=True)
             if self.session is not None and not self.session.done():

@@ -29,13 +29,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, ParamSpec, TypeVar
 
 from broadcaster import Broadcast
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from server.channels import names, protocol
 from server.channels.buffer import BufferedBackendState
@@ -53,6 +56,37 @@ PRESENCE_KIND = "presence"
 
 class NotAvailable(Exception):
     """The real-time backend cannot serve this request right now."""
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _backend_needed(method: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Redis refusing or dropping a command (it is restarting, the listener reconnecting)
+    raises `NotAvailable`: the client is told `not_ready` and retries, not `internal_error`."""
+
+    @functools.wraps(method)
+    async def calling(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(*args, **kwargs)
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            raise NotAvailable("The real-time backend is not available; retry.") from exc
+
+    return calling
+
+
+def _reraise_cancellation(exc: Exception) -> None:
+    """Raise CancelledError if the current task is being cancelled.
+
+    broadcaster 0.3.1's `subscribe`, cancelled while the backend has not yet confirmed the
+    subscription (Redis down), raises KeyError from its cleanup instead: a feed logged a
+    spurious failure, and the control listener took it for one and restarted, so the hub
+    could not stop.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from exc
 
 
 @dataclass(slots=True)
@@ -94,6 +128,7 @@ class Feed:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            _reraise_cancellation(exc)
             log.exception("feed %s stopped", self.key)
             if not self.ready.done():
                 self.ready.set_exception(exc)
@@ -203,7 +238,7 @@ class Hub:
 
     async def stop(self) -> None:
         for conn in list(self.connections):
-            conn.close(protocol.Close.GOING_AWAY, "server shutting down")
+            conn.close(protocol.Close.SERVICE_RESTART, "server restarting")
         for conn in list(self.connections):
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(2):
@@ -264,6 +299,7 @@ class Hub:
         for key in list(conn.presence_keys):
             await self._leave_presence(conn, key)
 
+    @_backend_needed
     async def subscribe(
         self, conn: Connection, channel: Channel, since: protocol.Since | None
     ) -> None:
@@ -352,12 +388,14 @@ class Hub:
         conn.presence_keys.add(channel.key)
         await self._announce(channel, diff)
 
+    @_backend_needed
     async def set_status(self, conn: Connection, status: Literal["online", "away"]) -> None:
         conn.status = status
         for key in list(conn.presence_keys):
             diff = await self.presence.update(key, conn.id, status=status)
             await self._announce(names.from_key(key), diff)
 
+    @_backend_needed
     async def typing(self, conn: Connection, channel: Channel, composing: bool) -> None:
         if channel.key not in conn.presence_keys:
             return
@@ -405,7 +443,8 @@ class Hub:
                         self._control_message(json.loads(event.message))
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
+                _reraise_cancellation(exc)
                 log.warning("control listener failed; restarting", exc_info=True)
                 await asyncio.sleep(1)
 

@@ -155,6 +155,11 @@ def offset_key(channel: Channel | str) -> str:
     return f"{{{_channel(channel).key}}}:offset"
 
 
+def history_bytes_key(channel: Channel | str) -> str:
+    """Redis counter of what the channel's stream keeps, by `history.entry_size`."""
+    return f"{{{_channel(channel).key}}}:history:bytes"
+
+
 def presence_key(channel: Channel | str) -> str:
     """Redis hash of the channel's presence entries, by connection id (channel or its key)."""
     return f"{{{_channel(channel).key}}}:presence"

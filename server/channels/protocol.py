@@ -9,6 +9,7 @@ and nowhere else, already encoded, so a frame fanned out to many sockets is enco
 from __future__ import annotations
 
 import json
+import re
 from enum import IntEnum
 from typing import Annotated, Any, Literal
 
@@ -18,7 +19,13 @@ from server.channels.events import PresenceEntry
 from server.channels.history import Entry
 
 MAX_FRAME_BYTES = 64 * 1024
+# Arrays and objects in one client frame. A valid frame has two at most (the frame and its
+# `since`); the bound keeps the JSON decoder from recursing deeply on a hostile frame.
+MAX_FRAME_CONTAINERS = 16
 AUTH_TIMEOUT_SECONDS = 5.0
+# A close frame's reason is at most 123 bytes of UTF-8 (RFC 6455 5.5: a control frame's
+# payload is 125 bytes, two of them the code); a longer one fails the close itself.
+MAX_CLOSE_REASON_BYTES = 123
 # `Sec-WebSocket-Protocol` values: the client offers `parley` and `auth.<token>`; the server
 # answers `parley` (a token is never echoed back).
 SUBPROTOCOL = "parley"
@@ -28,9 +35,12 @@ AUTH_SUBPROTOCOL_PREFIX = "auth."
 class Close(IntEnum):
     """Close codes Parley uses (4000-4999 is the range reserved for applications)."""
 
-    GOING_AWAY = 1001  # the server is shutting down: reconnect (to another process)
     FRAME_TOO_LARGE = 1009  # a client frame over MAX_FRAME_BYTES
-    TRY_AGAIN_LATER = 1013  # the real-time backend is not available yet
+    # The server is stopping or restarting (SIGTERM): reconnect (to another process). uvicorn
+    # sends this code to every socket as it shuts down, so the hub sends the same one.
+    SERVICE_RESTART = 1012
+    # The channel feed failed, or the database could not check the token: reconnect later.
+    TRY_AGAIN_LATER = 1013
     IDLE = 4000  # no frame from the client within PARLEY_WS_IDLE_SECONDS
     SLOW_CONSUMER = 4008  # the socket's send queue overflowed: reconnect and resume
     UNAUTHENTICATED = 4401  # no, bad, expired or revoked token; no auth frame within 5 s
@@ -100,6 +110,10 @@ class BadFrame(Exception):
 
 def parse_client_frame(text: str) -> Any:
     """The validated frame, or `BadFrame` saying exactly what is wrong with it."""
+    if _containers(text) > MAX_FRAME_CONTAINERS:
+        raise BadFrame(
+            "bad_frame", f"A frame holds at most {MAX_FRAME_CONTAINERS} arrays and objects."
+        )
     try:
         raw = json.loads(text)
     except ValueError:
@@ -108,9 +122,10 @@ def parse_client_frame(text: str) -> Any:
         raise BadFrame("bad_frame", "A frame is a JSON object with a `type`.")
     kind = raw.get("type")
     if kind not in CLIENT_TYPES:
+        shown = repr(kind[:40]) if isinstance(kind, str) else type(kind).__name__
         raise BadFrame(
             "unknown_type",
-            f"Unknown frame type {str(kind)[:40]!r}; expected one of {', '.join(CLIENT_TYPES)}.",
+            f"Unknown frame type {shown}; expected one of {', '.join(CLIENT_TYPES)}.",
         )
     try:
         return _CLIENT_FRAME.validate_python(raw)
@@ -120,6 +135,31 @@ def parse_client_frame(text: str) -> Any:
             for err in exc.errors(include_url=False)[:5]
         )
         raise BadFrame("bad_frame", f"Invalid {kind} frame: {problems}.") from None
+
+
+# A JSON string, or what is left of an unterminated one: matching to the end instead of
+# failing keeps the scan linear (a failed match would be retried from every later quote).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
+
+
+def _containers(text: str) -> int:
+    """How many arrays and objects `text` opens: a bound on how deep `json.loads` recurses.
+
+    Counting the brackets of the whole text first costs next to nothing and settles every
+    real frame; only a frame with many brackets has its strings (where brackets are just
+    characters, e.g. in a channel name) taken out before counting again.
+    """
+    total = text.count("[") + text.count("{")
+    if total <= MAX_FRAME_CONTAINERS:
+        return total
+    bare = _JSON_STRING.sub("", text)
+    return bare.count("[") + bare.count("{")
+
+
+def close_reason(text: str) -> str:
+    """`text` cut to fit a close frame (`MAX_CLOSE_REASON_BYTES`), on a character boundary."""
+    encoded = text.encode(errors="replace")  # a lone surrogate becomes "?"
+    return encoded[:MAX_CLOSE_REASON_BYTES].decode(errors="ignore")
 
 
 # --- server frames (encoded) -----------------------------------------------------------------
@@ -184,4 +224,7 @@ def pong() -> str:
 
 
 def error(code: str, message: str, **extra: Any) -> str:
-    return encode({"type": "error", "code": code, "message": message, **extra})
+    # ASCII-escaped: a message may quote what the client sent, and a lone surrogate from a
+    # JSON escape ("\ud800") cannot be sent as UTF-8; escaped it is harmless JSON.
+    frame = {"type": "error", "code": code, "message": message, **extra}
+    return json.dumps(frame, separators=(",", ":"))

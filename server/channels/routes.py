@@ -30,7 +30,8 @@ from server.channels.connection import Connection, FrameBudget, Identity
 from server.channels.hub import Hub, NotAvailable
 from server.channels.protocol import BadFrame, Close
 from server.chat.models import Conversation
-from server.errors import ParleyError, Unauthenticated
+from server.db import unavailable
+from server.errors import NotReady, ParleyError, Unauthenticated
 from server.settings import Settings
 from server.tickets.models import Ticket
 from server.web import origins
@@ -93,7 +94,17 @@ def _header_token(websocket: WebSocket) -> tuple[str | None, bool]:
 
 
 async def _identify(token: str, endpoint: str, settings: Settings) -> tuple[Identity, Organization]:
-    """Who the token belongs to; `Unauthenticated` when it is wrong for this endpoint."""
+    """Who the token belongs to; `Unauthenticated` when it is wrong for this endpoint,
+    `NotReady` when the database cannot tell right now."""
+    try:
+        return await _look_up(token, endpoint, settings)
+    except Exception as exc:
+        if (down := unavailable(exc)) is not None:
+            raise down from exc
+        raise
+
+
+async def _look_up(token: str, endpoint: str, settings: Settings) -> tuple[Identity, Organization]:
     if endpoint == WIDGET_ENDPOINT:
         ttl = timedelta(hours=settings.visitor_token_ttl_hours)
         contact = await account_service.authenticate_visitor(
@@ -181,11 +192,15 @@ async def _serve(websocket: WebSocket, endpoint: str, send: Send) -> None:
         return
     header_token, offered = _header_token(websocket)
     known: tuple[Identity, Organization] | None = None
+    down: NotReady | None = None
     if header_token is not None:
+        # Either failure is answered after accepting, so the client sees the close code.
         try:
             known = await _identify(header_token, endpoint, settings)
         except Unauthenticated:
-            known = None  # answered after accepting, so the client sees the close code
+            known = None
+        except NotReady as exc:
+            down = exc
     org = known[1] if known else None
     checkable = endpoint == AGENT_ENDPOINT or org is not None
     if checkable and not origin_allowed(websocket, endpoint, settings, org):
@@ -193,6 +208,8 @@ async def _serve(websocket: WebSocket, endpoint: str, send: Send) -> None:
         return
     await websocket.accept(subprotocol=protocol.SUBPROTOCOL if offered else None)
     try:
+        if down is not None:
+            raise down
         if known is None:
             if header_token is not None:
                 raise Unauthenticated("Invalid, expired or revoked token.")
@@ -201,6 +218,9 @@ async def _serve(websocket: WebSocket, endpoint: str, send: Send) -> None:
         return
     except Unauthenticated as exc:
         await _refuse(websocket, Close.UNAUTHENTICATED, "unauthenticated", exc.message)
+        return
+    except NotReady as exc:
+        await _refuse(websocket, Close.TRY_AGAIN_LATER, "not_ready", exc.message)
         return
     identity, org = known
     if not origin_allowed(websocket, endpoint, settings, org):
@@ -234,7 +254,7 @@ async def _refuse(websocket: WebSocket, code: int, error: str, message: str, **e
     """Say why in an error frame, then close with `code`."""
     try:
         await websocket.send_text(protocol.error(error, message, **extra))
-        await websocket.close(code, message[:120])
+        await websocket.close(code, protocol.close_reason(message))
     except Exception:  # the client left first
         log.debug("could not refuse a socket politely", exc_info=True)
 
@@ -291,6 +311,11 @@ class _Session:
             self.conn.send(protocol.error("unauthenticated", exc.message))
             self.conn.close(Close.UNAUTHENTICATED, "token no longer valid")
             return False
+        except Exception as exc:
+            if unavailable(exc) is None:
+                raise
+            # The database is away for a moment: keep the socket, check again next time.
+            log.warning("could not revalidate %s: the database is unavailable", self.conn.id)
         return True
 
     async def handle(self, message: dict[str, Any]) -> None:
@@ -324,7 +349,10 @@ class _Session:
             conn.send(protocol.error(str(exc.code), exc.message))
         except NotAvailable as exc:
             conn.send(protocol.error("not_ready", str(exc)))
-        except Exception:  # a bug or a backend failure: say so, keep the socket
+        except Exception as exc:  # a bug or a backend failure: say so, keep the socket
+            if (down := unavailable(exc)) is not None:  # the database, for a moment
+                conn.send(protocol.error(str(down.code), down.message))
+                return
             log.exception("frame handling failed on %s", conn.id)
             conn.send(protocol.error("internal_error", "The frame could not be handled; retry."))
 

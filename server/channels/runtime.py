@@ -48,13 +48,23 @@ async def start_realtime(settings: Settings, redis: aioredis.Redis | None) -> Re
         hub.on_overflow(event)
 
     if redis is not None:
-        history = RedisHistory(redis, settings.history_max_events, settings.history_max_age_seconds)
+        history = RedisHistory(
+            redis,
+            settings.history_max_events,
+            settings.history_max_age_seconds,
+            max_bytes=settings.history_max_bytes_per_channel,
+        )
         presence = RedisPresence(redis, ttl=settings.presence_ttl_seconds)
         backend = ResilientRedisBackend(
             settings.redis_url, on_reconnect=on_reconnect, on_overflow=on_overflow
         )
     else:
-        history = MemoryHistory(settings.history_max_events, settings.history_max_age_seconds)
+        history = MemoryHistory(
+            settings.history_max_events,
+            settings.history_max_age_seconds,
+            max_bytes=settings.history_max_bytes_per_channel,
+            max_bytes_total=settings.history_max_bytes_total,
+        )
         presence = MemoryPresence(ttl=settings.presence_ttl_seconds)
         backend = MemoryBackend(on_overflow=on_overflow)
     hub = Hub(

@@ -152,7 +152,7 @@ async def mark_conversation_read(call: Call) -> BaseModel:
 @api.endpoint(
     "POST", "/api/tickets/from-chat/{conversation_id:id}", summary="Create a ticket from a chat",
     tag="tickets", body=EscalateRequest, response=EscalationOut, status=201,
-    errors=(404, 409, 422),
+    errors=(404, 409, 422), idempotent=True,
 )  # fmt: skip
 async def create_ticket_from_chat(call: Call) -> BaseModel:
     """A ticket for the chat's customer with the transcript as its description; the chat

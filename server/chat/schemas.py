@@ -19,10 +19,15 @@ from server.chat.models import (
 from server.db import MAX_ID
 from server.tickets.models import TicketPriority, TicketStatus
 from server.tickets.schemas import Category, Tag
-from server.web.schema import RequestModel, ResponseModel
+from server.web.schema import BLANK_CHARS, RequestModel, ResponseModel
 
 # Control characters other than tab and line breaks have no place in a chat message.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_CHARS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+_CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
+# The same for the OpenAPI document, which describes the text before it is trimmed: blank
+# (some of it control characters) around a core that is not blank and has none.
+_EDGE = f"[^{_CONTROL_CHARS}{BLANK_CHARS}]"
+_BODY_PATTERN = f"^[{BLANK_CHARS}]*{_EDGE}(?:[^{_CONTROL_CHARS}]*{_EDGE})?[{BLANK_CHARS}]*$"
 
 
 def _plain_text(value: str) -> str:
@@ -35,6 +40,7 @@ Body = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_BODY_CHARS),
     AfterValidator(_plain_text),
+    Field(json_schema_extra={"pattern": _BODY_PATTERN}),
 ]
 ClientMessageId = Annotated[
     str,

@@ -26,6 +26,7 @@ from server.chat.presenters import LoadedConversation, message_out
 from server.chat.schemas import AgentMessageCreate, ConversationStart, VisitorMessageCreate
 from server.db import MAX_ID
 from server.errors import Conflict, ConversationEnded, Forbidden, ValidationFailed
+from server.web.schema import lower_case
 
 OPEN = (ConversationStatus.WAITING, ConversationStatus.ACTIVE)
 
@@ -141,7 +142,7 @@ def _pre_chat(org: Organization, contact: Contact, data: ConversationStart) -> d
             missing["preChat.name"] = "Your name is required to start a chat."
     if form["email"] != "hidden":
         if email:
-            answers["email"] = email.lower()
+            answers["email"] = lower_case(email)
         elif form["email"] == "required" and not (contact.email or contact.claimed_email):
             missing["preChat.email"] = "Your email address is required to start a chat."
     if missing:

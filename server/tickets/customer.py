@@ -27,6 +27,7 @@ from server.tickets.service import (
     insert_ticket,
     save_and_stage,
 )
+from server.web.schema import lower_case
 
 # A customer's reply to a ticket waiting on them, or to one marked resolved, puts it back in
 # the agents' court. CLOSED and CANCELLED stay closed: the customer opens a new ticket.
@@ -41,7 +42,7 @@ def _actor(contact: Contact) -> CustomerActor:
 def _requester_email(contact: Contact, data: WidgetTicketCreate) -> str:
     """The address the ticket is followed with: a contact's real address when the
     organisation knows one, else the one typed in the form, else the one typed before."""
-    email = contact.email or (str(data.email).lower() if data.email else None)
+    email = contact.email or (lower_case(str(data.email)) if data.email else None)
     email = email or contact.claimed_email
     if not email:
         raise ValidationFailed(

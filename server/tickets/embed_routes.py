@@ -87,7 +87,7 @@ async def visitor_get_ticket(call: Call) -> BaseModel:
 @api.endpoint(
     "POST", "/api/embed/tickets", summary="Open a ticket from the widget's contact form",
     tag=TAG, access=Access.VISITOR, body=WidgetTicketCreate, response=PublicTicketEnvelope,
-    status=201, errors=(401, 422, 429),
+    status=201, errors=(401, 422, 429), idempotent=True,
 )  # fmt: skip
 async def visitor_create_ticket(call: Call) -> BaseModel:
     """A ticket with the visitor as requester; the answer is its public view (with the
@@ -109,7 +109,7 @@ async def visitor_create_ticket(call: Call) -> BaseModel:
 @api.endpoint(
     "POST", "/api/embed/tickets/{ref}/responses", summary="Reply to one of the visitor's tickets",
     tag=TAG, access=Access.VISITOR, body=CustomerReplyCreate, response=CustomerReplyOut,
-    status=201, errors=(401, 404, 409, 422, 429),
+    status=201, errors=(401, 404, 409, 422, 429), idempotent=True,
 )  # fmt: skip
 async def visitor_reply_ticket(call: Call) -> BaseModel:
     """A public reply from the customer; a ticket waiting on them or resolved reopens, a

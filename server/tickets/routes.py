@@ -50,7 +50,7 @@ async def list_tickets(call: Call) -> BaseModel:
 
 @api.endpoint(
     "POST", "/api/tickets", summary="Create a ticket", tag=TAG,
-    body=TicketCreate, response=TicketEnvelope, status=201, errors=(422,),
+    body=TicketCreate, response=TicketEnvelope, status=201, errors=(422,), idempotent=True,
 )  # fmt: skip
 async def create_ticket(call: Call) -> BaseModel:
     """Create a ticket for a requester; the contact is found by email or created."""
@@ -134,6 +134,7 @@ async def delete_ticket(call: Call) -> None:
 @api.endpoint(
     "POST", REF + "/responses", summary="Reply or add an internal note", tag=TAG,
     body=ResponseCreate, response=ResponseEnvelope, status=201, errors=(404, 409, 422),
+    idempotent=True,
 )  # fmt: skip
 async def add_response(call: Call) -> BaseModel:
     """A public reply to the requester, or an internal note (`isInternal`).

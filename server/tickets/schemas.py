@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import EmailStr, Field, StringConstraints, field_validator
+from pydantic import EmailStr, Field, StringConstraints, WithJsonSchema, field_validator
 
 from server.db import MAX_ID
 from server.tickets.models import (
@@ -17,15 +17,20 @@ from server.tickets.models import (
     TicketPriority,
     TicketStatus,
 )
-from server.web.schema import RequestModel, ResponseModel
+from server.web.schema import (
+    RequestModel,
+    ResponseModel,
+    lower_cased,
+    omittable,
+    trimmed_length_pattern,
+)
 
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Description = Annotated[str, Field(max_length=50_000)]
 Content = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50_000)]
 Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Tag = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=64),
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), lower_cased(64)
 ]
 Tags = Annotated[list[Tag], Field(max_length=20)]
 Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
@@ -33,6 +38,8 @@ PersonName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=
 
 MAX_CUSTOM_FIELDS = 50
 DATE_ONLY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# The start every ISO 8601 moment shares; pydantic alone would also read `12345` as a time.
+MOMENT_START = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]")
 
 
 def _check_custom_fields(value: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -52,18 +59,50 @@ def _check_custom_fields(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return value
 
 
+# What `_check_custom_fields` enforces, for the OpenAPI document (the type is a plain dict).
+CustomFields = Annotated[
+    dict[str, Any],
+    WithJsonSchema(
+        {
+            "type": "object",
+            "maxProperties": MAX_CUSTOM_FIELDS,
+            # Names are trimmed like every request string.
+            "propertyNames": {
+                "minLength": 1,
+                "maxLength": 64,
+                "pattern": trimmed_length_pattern(1),
+            },
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": "string", "maxLength": 2000},
+                    {"type": "number"},
+                    {"type": "boolean"},
+                    {"type": "null"},
+                ]
+            },
+        }
+    ),
+]
+
+
 def _unique(tags: list[str] | None) -> list[str] | None:
     return list(dict.fromkeys(tags)) if tags is not None else None
 
 
 def _day_or_moment(value: Any) -> Any:
-    """`2024-05-01` is a day (the filter covers all of it), anything else a moment.
+    """`2024-05-01` is a day (the filter covers all of it), `2024-05-01T09:30:00Z` a moment;
+    nothing else, as the OpenAPI document promises (no Unix times, no numbers).
 
     Without this, pydantic reads a bare date as midnight and `createdTo` drops the day.
     """
-    if isinstance(value, str) and DATE_ONLY.match(value.strip()):
-        return date.fromisoformat(value.strip())
-    return value
+    if isinstance(value, date):
+        return value
+    text = value.strip() if isinstance(value, str) else ""
+    if DATE_ONLY.match(text):
+        return date.fromisoformat(text)
+    if not MOMENT_START.match(text):
+        raise ValueError("Give an ISO 8601 date (2024-05-01) or moment (2024-05-01T09:30:00Z).")
+    return text
 
 
 def _as_utc(value: datetime | date | None) -> datetime | date | None:
@@ -86,7 +125,7 @@ class TicketCreate(RequestModel):
     )
     category: Category | None = None
     tags: Tags = Field(default_factory=list)
-    custom_fields: dict[str, Any] = Field(default_factory=dict)
+    custom_fields: CustomFields = Field(default_factory=dict)
     assignee_id: int | None = None
 
     _custom = field_validator("custom_fields")(_check_custom_fields)
@@ -117,15 +156,15 @@ class CustomerReplyCreate(RequestModel):
 
 
 class TicketUpdate(RequestModel):
-    subject: Subject | None = None
-    description: Description | None = None
-    priority: TicketPriority | None = None
+    """Given fields only. Only `category` takes null (it clears it); the others refuse it."""
+
+    subject: Subject = omittable()
+    description: Description = omittable()
+    priority: TicketPriority = omittable()
     category: Category | None = Field(default=None, description="null clears the category.")
-    tags: Tags | None = Field(default=None, description="Replaces the ticket's tags.")
-    custom_fields: dict[str, Any] | None = Field(
-        default=None, description="Replaces the ticket's custom fields."
-    )
-    status: TicketStatus | None = None
+    tags: Tags = omittable(description="Replaces the ticket's tags.")
+    custom_fields: CustomFields = omittable(description="Replaces the ticket's custom fields.")
+    status: TicketStatus = omittable()
 
     _custom = field_validator("custom_fields")(_check_custom_fields)
     _tags = field_validator("tags")(_unique)
@@ -164,8 +203,8 @@ class StatusRequest(RequestModel):
 
 
 class BulkChanges(RequestModel):
-    status: TicketStatus | None = None
-    priority: TicketPriority | None = None
+    status: TicketStatus = omittable()
+    priority: TicketPriority = omittable()
     assignee_id: int | None = Field(default=None, description="null unassigns (when given).")
     add_tags: Tags = Field(default_factory=list)
     remove_tags: Tags = Field(default_factory=list)
@@ -195,7 +234,9 @@ class TicketFilters(RequestModel):
     )
     category: Category | None = None
     tag: Tag | None = None
-    requester_email: Annotated[str, StringConstraints(max_length=254, to_lower=True)] | None = None
+    requester_email: (
+        Annotated[str, StringConstraints(max_length=254), lower_cased(254)] | None
+    ) = None
     requester_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(
         default=None, description="The requester's contact id (a customer's tickets)."
     )

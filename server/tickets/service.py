@@ -96,7 +96,9 @@ def default_priority(settings: dict[str, Any]) -> TicketPriority:
 
 def ticket_categories(org: Organization) -> list[str]:
     """The organisation's ticket categories (empty: any category is accepted)."""
-    return [str(c) for c in (org.settings or {}).get("categories") or []]
+    value = (org.settings or {}).get("categories") or []
+    # Only a list of names counts (a hand-edited value must not fail every ticket form).
+    return [c for c in value if isinstance(c, str)] if isinstance(value, list) else []
 
 
 def check_category(org: Organization, category: str | None) -> None:

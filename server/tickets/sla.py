@@ -13,6 +13,7 @@ from typing import Any
 from server.tickets.models import TicketPriority
 
 P = TicketPriority
+MAX_HOURS = 24 * 365  # as `SlaHours` allows
 DEFAULT_POLICY: dict[str, dict[str, float]] = {
     "firstResponseHours": {P.LOW: 48, P.MEDIUM: 24, P.HIGH: 8, P.URGENT: 4, P.CRITICAL: 1},
     "resolutionHours": {P.LOW: 240, P.MEDIUM: 120, P.HIGH: 48, P.URGENT: 24, P.CRITICAL: 8},
@@ -20,10 +21,16 @@ DEFAULT_POLICY: dict[str, dict[str, float]] = {
 
 
 def _hours(settings: dict[str, Any], kind: str, priority: TicketPriority) -> float | None:
-    policy = settings.get("sla") or {}
-    table = policy.get(kind) or DEFAULT_POLICY[kind]
-    value = table.get(str(priority), DEFAULT_POLICY[kind][priority])
-    return float(value) if value is not None else None
+    default = DEFAULT_POLICY[kind][priority]
+    policy = settings.get("sla")
+    table = policy.get(kind) if isinstance(policy, dict) else None
+    value = table.get(str(priority), default) if isinstance(table, dict) and table else default
+    if value is None:
+        return None
+    # A stored value `SlaPolicy` would refuse (edited by hand) must not fail ticket creation.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= MAX_HOURS:
+        return default
+    return float(value)
 
 
 def due_dates(

@@ -28,7 +28,7 @@ from server.tickets.models import (
 )
 from server.tickets.numbering import format_reference
 from server.tickets.presenters import response_out
-from server.web.schema import ResponseModel
+from server.web.schema import ResponseModel, lower_case
 
 # Activity that tells a customer something: the ticket was opened or its status moved.
 _STATUS_ACTIVITY = (
@@ -126,7 +126,7 @@ async def track(*, org: Organization, ref: str, email: str) -> PublicTicketView:
     if "id" in where:  # a bare number is not a reference a customer was given
         raise _not_found()
     ticket = await Ticket.filter(organization_id=org.id, **where).first()
-    if ticket is None or (ticket.requester_email or "").lower() != email.strip().lower():
+    if ticket is None or lower_case(ticket.requester_email or "") != lower_case(email.strip()):
         raise _not_found()
     return await public_view(ticket, org.ticket_prefix)
 

@@ -15,7 +15,7 @@ from server.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from server.web.schema import unstorable_text
+from server.web.schema import find_unstorable, unstorable_text
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -38,6 +38,12 @@ async def read_json(request: Request, *, limit: int) -> Any:
     415 for another media type (none given is taken as JSON), 413 past `limit`, 400
     `invalid_json` for anything that is not strict JSON, 422 for text no column can store.
     """
+    return parse_json(await read_body(request, limit=limit))
+
+
+async def read_body(request: Request, *, limit: int) -> bytes:
+    """The raw bytes of a JSON request body (415 for another media type, 413 past `limit`);
+    `parse_json` makes them a value. Idempotency keys fingerprint these exact bytes."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type and media_type != "application/json" and not media_type.endswith("+json"):
         raise UnsupportedMediaType("Send the body as application/json.")
@@ -57,7 +63,11 @@ async def read_json(request: Request, *, limit: int) -> Any:
         if size > limit:
             raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
         chunks.append(chunk)
-    raw = b"".join(chunks)
+    return b"".join(chunks)
+
+
+def parse_json(raw: bytes) -> Any:
+    """A request body's bytes as a JSON value (400 `invalid_json` unless strict JSON)."""
     if not raw.strip():
         raise BadRequest("A JSON body is required.", code=ErrorCode.INVALID_JSON)
     try:
@@ -82,7 +92,43 @@ def _printable(path: str) -> str:
 
 
 def parse_model(model: type[M], data: Any) -> M:
-    """Validate `data` against `model`, turning pydantic's errors into one 422."""
+    """Validate a decoded JSON body against `model`, turning pydantic's errors into one 422.
+
+    Validated as JSON and strictly, so each field takes only the JSON type its schema names:
+    `false` is not 0, `"5"` is not 5, `1` is not true. Text no column can store is refused
+    first, by where it is (JSON could not carry an unpaired surrogate to the validator).
+    """
+    found = find_unstorable(data)
+    if found:
+        path, problem = found
+        where = _printable(".".join(str(part) for part in path)) or "body"
+        raise ValidationFailed("The request is not valid.", fields={where: problem})
+    try:
+        text = _json_text(data)
+    except RecursionError:
+        raise BadRequest("The body is nested too deeply.", code=ErrorCode.INVALID_JSON) from None
+    try:
+        return model.model_validate_json(text, strict=True)
+    except ValidationError as exc:
+        raise ValidationFailed("The request is not valid.", fields=validation_fields(exc)) from None
+
+
+def _json_text(data: Any) -> str:
+    """`data` as JSON text with integral numbers written as integers: JSON has one number
+    type and JSON Schema counts `5.0` as an integer, so an integer field takes it (strict
+    validation alone would not); `5.5` stays a fraction and is refused there."""
+    return json.dumps(json.loads(json.dumps(data), parse_float=_integral_as_int))
+
+
+def _integral_as_int(text: str) -> int | float:
+    value = float(text)
+    # Only where the float is exact: past 2**53 it no longer names one integer.
+    return int(value) if value.is_integer() and abs(value) <= 2**53 else value
+
+
+def _parse_text(model: type[M], data: dict[str, Any]) -> M:
+    # Query values are text, so they are converted (`5` is read from "5"); the types that
+    # must not be (dates from numbers) say so in their schema.
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -120,4 +166,4 @@ def parse_query(model: type[M], request: Request) -> M:
         raise ValidationFailed(
             "Unknown query parameter.", fields={key: "Unknown query parameter." for key in unknown}
         )
-    return parse_model(model, data)
+    return _parse_text(model, data)

@@ -62,7 +62,7 @@ class EmbedCORSMiddleware:
                 headers={
                     "Access-Control-Allow-Origin": origin,
                     "Access-Control-Allow-Methods": "GET, POST",
-                    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+                    "Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key",
                     "Access-Control-Max-Age": "600",
                     "Vary": "Origin",
                 },
@@ -74,7 +74,9 @@ class EmbedCORSMiddleware:
             if message["type"] == "http.response.start":
                 response_headers = MutableHeaders(scope=message)
                 response_headers["Access-Control-Allow-Origin"] = origin
-                response_headers["Access-Control-Expose-Headers"] = "Retry-After"
+                response_headers["Access-Control-Expose-Headers"] = (
+                    "Retry-After, Idempotent-Replayed, X-Request-Id"
+                )
                 response_headers.add_vary_header("Origin")
             await send(message)
 

@@ -2,8 +2,10 @@
 
 A route is declared with `@api.endpoint(...)`, naming its body/query/response schemas and who
 may call it. The wrapper authenticates, validates the query and body into those schemas, calls
-the handler with a `Call`, and serialises what it returns. `server.web.openapi` reads the
-same declarations, so the document cannot drift from what the server validates.
+the handler with a `Call`, and serialises what it returns; on endpoints declared
+`idempotent`, a retry with the same `Idempotency-Key` gets the first answer instead
+(`server.web.idempotency`). `server.web.openapi` reads the same declarations, so the document
+cannot drift from what the server validates.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from starlette.routing import Route
 
 from server.accounts.models import Contact
 from server.accounts.principal import Principal
-from server.web.bodies import parse_model, parse_query, read_json
+from server.web import idempotency
+from server.web.bodies import parse_json, parse_model, parse_query, read_body
+from server.web.idempotency import IdempotencyStore
 
 
 class Access(StrEnum):
@@ -78,6 +82,8 @@ class Endpoint:
     media_type: str = "application/json"
     errors: tuple[int, ...] = ()
     description: str = ""
+    # Accepts `Idempotency-Key` (server/web/idempotency.py): for POSTs that create.
+    idempotent: bool = False
 
 
 @dataclass
@@ -101,7 +107,12 @@ class Api:
         status: int = 200,
         media_type: str = "application/json",
         errors: tuple[int, ...] = (),
+        idempotent: bool = False,
     ) -> Callable[[Handler], Handler]:
+        if idempotent and access is Access.PUBLIC:
+            # Keys are scoped per caller; an anonymous caller has no scope to keep them in.
+            raise ValueError(f"{method} {path}: a public endpoint cannot be idempotent")
+
         def register(handler: Handler) -> Handler:
             self.endpoints.append(
                 Endpoint(
@@ -118,6 +129,7 @@ class Api:
                     media_type=media_type,
                     errors=errors,
                     description=(handler.__doc__ or "").strip(),
+                    idempotent=idempotent,
                 )
             )
             return handler
@@ -132,14 +144,17 @@ class Api:
         authenticate: Authenticator,
         body_limit: int,
         authenticate_visitor: VisitorAuthenticator | None = None,
+        idempotency: IdempotencyStore | None = None,
     ) -> list[Route]:
         by_path: dict[str, dict[str, Endpoint]] = {}
         for ep in self.endpoints:
             by_path.setdefault(ep.path, {})[ep.method] = ep
+            if ep.idempotent and idempotency is None:
+                raise RuntimeError(f"{ep.method} {ep.path} needs an idempotency store")
         return [
             Route(
                 path,
-                _dispatcher(methods, authenticate, body_limit, authenticate_visitor),
+                _dispatcher(methods, authenticate, body_limit, authenticate_visitor, idempotency),
                 methods=list(methods),
             )
             for path, methods in by_path.items()
@@ -151,6 +166,7 @@ def _dispatcher(
     authenticate: Authenticator,
     body_limit: int,
     authenticate_visitor: VisitorAuthenticator | None,
+    idempotency_store: IdempotencyStore | None,
 ) -> Callable[[Request], Awaitable[Response]]:
     async def dispatch(request: Request) -> Response:
         ep = methods[request.method if request.method != "HEAD" else "GET"]
@@ -164,20 +180,43 @@ def _dispatcher(
             principal = await authenticate(request)
             if ep.access is Access.ADMIN:
                 principal.require_admin()
+        key = idempotency.key_from(request) if ep.idempotent else None
         query = parse_query(ep.query, request) if ep.query else None
-        body = parse_model(ep.body, await read_json(request, limit=body_limit)) if ep.body else None
-        result = await ep.handler(
-            Call(request=request, principal=principal, body=body, query=query, visitor=visitor)
-        )
-        if isinstance(result, Response):
-            return result
-        if result is None:
-            return Response(status_code=204 if ep.status == 200 else ep.status)
-        # pydantic's own JSON encoder (Rust) in one step, rather than dict then json.dumps.
-        return Response(
-            result.model_dump_json(by_alias=True),
-            status_code=ep.status,
-            media_type="application/json",
+        raw = await read_body(request, limit=body_limit) if ep.body else b""
+        body = parse_model(ep.body, parse_json(raw)) if ep.body else None
+        call = Call(request=request, principal=principal, body=body, query=query, visitor=visitor)
+        if key is None:
+            return await _answer(ep, call)
+        assert idempotency_store is not None  # checked when the routes were built
+        return await idempotency_store.run(
+            scope=_caller_scope(principal, visitor),
+            key=key,
+            fingerprint=idempotency.fingerprint(request, raw),
+            answer=lambda: _answer(ep, call),
         )
 
     return dispatch
+
+
+async def _answer(ep: Endpoint, call: Call) -> Response:
+    result = await ep.handler(call)
+    if isinstance(result, Response):
+        return result
+    if result is None:
+        return Response(status_code=204 if ep.status == 200 else ep.status)
+    # pydantic's own JSON encoder (Rust) in one step, rather than dict then json.dumps.
+    return Response(
+        result.model_dump_json(by_alias=True),
+        status_code=ep.status,
+        media_type="application/json",
+    )
+
+
+def _caller_scope(principal: Principal | None, visitor: Contact | None) -> str:
+    """Whose idempotency keys these are: one organisation's agent, API key or contact."""
+    if visitor is not None:
+        return f"org:{visitor.organization_id}:contact:{visitor.id}"
+    assert principal is not None  # idempotent endpoints are never public
+    if principal.api_key_id is not None:
+        return f"org:{principal.organization_id}:api-key:{principal.api_key_id}"
+    return f"org:{principal.organization_id}:agent:{principal.agent_id}"

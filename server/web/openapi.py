@@ -6,11 +6,13 @@ import re
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
+from pydantic_core import core_schema
 
 from server import __version__
+from server.web import idempotency
 from server.web.endpoints import Access, Endpoint
-from server.web.schema import ResponseModel
+from server.web.schema import ResponseModel, trimmed_length_pattern
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 _STATUS_TEXT = {
@@ -36,6 +38,17 @@ class ErrorResponse(ResponseModel):
     """The one error shape every endpoint answers with."""
 
     error: ErrorDetail
+
+
+class _DocumentJsonSchema(GenerateJsonSchema):
+    def str_schema(self, schema: core_schema.StringSchema) -> JsonSchemaValue:
+        json_schema = super().str_schema(schema)
+        # Request strings are trimmed before their length is checked (RequestModel): a
+        # minimum length is one of the trimmed text, so " " must not look valid.
+        min_length = json_schema.get("minLength", 0)
+        if self.mode == "validation" and min_length > 0 and "pattern" not in json_schema:
+            json_schema["pattern"] = trimmed_length_pattern(min_length)
+        return json_schema
 
 
 def _component_name(name: str) -> str:
@@ -91,6 +104,25 @@ def _path_parameters(path: str) -> tuple[str, list[dict[str, Any]]]:
     return re.sub(r"{(\w+):\w+}", r"{\1}", path), params
 
 
+IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
+    "name": idempotency.HEADER,
+    "in": "header",
+    "required": False,
+    "description": (
+        "Any unique string (a UUID). The same key with the same request within 24 hours "
+        "answers what the first answered (with `Idempotent-Replayed: true`) instead of "
+        "creating again; with another request, 409 `idempotency_key_reused`; while the first "
+        "still runs, 409 `idempotency_key_in_use`. See docs/api.md."
+    ),
+    "schema": {"type": "string", "pattern": idempotency.KEY_PATTERN},
+}
+REPLAYED_HEADER: dict[str, Any] = {
+    "description": "`true` when this is the stored answer to an earlier request with the "
+    "same Idempotency-Key.",
+    "schema": {"type": "string", "enum": ["true"]},
+}
+
+
 def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
     """An OpenAPI 3.1 document for `endpoints` (JSON Schema 2020-12 from pydantic)."""
     models: dict[tuple[type[BaseModel], str], None] = {(ErrorResponse, "serialization"): None}
@@ -100,7 +132,12 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
                 models[(model, mode)] = None
         if ep.response:
             models[(ep.response, "serialization")] = None
-    keys, definitions = models_json_schema(list(models), by_alias=True, ref_template=REF_TEMPLATE)
+    keys, definitions = models_json_schema(
+        list(models),
+        by_alias=True,
+        ref_template=REF_TEMPLATE,
+        schema_generator=_DocumentJsonSchema,
+    )
     raw_defs: dict[str, Any] = definitions.get("$defs", {})
     names = {name: _component_name(name) for name in raw_defs}
     components = {names[n]: _rename_refs(s, names) for n, s in raw_defs.items()}
@@ -125,6 +162,8 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
         }
         if ep.description:
             op["description"] = ep.description
+        if ep.idempotent:
+            params.append(IDEMPOTENCY_KEY_PARAMETER)
         if params:
             op["parameters"] = params
         if ep.access is Access.VISITOR:
@@ -144,6 +183,10 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
             op["responses"][str(ep.status)] = {"description": "Success.", "content": content}
         else:
             op["responses"][str(ep.status)] = {"description": "Success, no content."}
+        if ep.idempotent:
+            op["responses"][str(ep.status)]["headers"] = {
+                idempotency.REPLAYED_HEADER: REPLAYED_HEADER
+            }
         statuses = set(ep.errors)
         if ep.body:
             statuses |= {400, 413, 415, 422}
@@ -153,6 +196,8 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
             statuses.add(401)
         if ep.access is Access.ADMIN:
             statuses.add(403)
+        if ep.idempotent:
+            statuses |= {409, 422}
         for status in sorted(statuses):
             op["responses"][str(status)] = {
                 "description": _STATUS_TEXT.get(status, "Error."),

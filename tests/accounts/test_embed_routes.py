@@ -3,6 +3,7 @@ anonymous visitors, availability; and the widget settings on `/api/org`."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from starlette.applications import Starlette
 
 from server.accounts import embed, service, widget_identity
-from server.accounts.models import Contact
+from server.accounts.models import Contact, Organization
 from server.channels import names
 from tests.factories import Team, make_ticket
 
@@ -106,6 +107,106 @@ async def test_an_empty_change_is_422_and_agents_may_not_change(
     assert empty.status_code == 422
     agent = await client.patch("/api/org", headers=team.agent_headers, json={"widget": {}})
     assert agent.status_code == 403
+
+
+async def embed_config(client: httpx.AsyncClient, site_key: str) -> httpx.Response:
+    return await client.get(
+        "/api/embed/config", params={"siteKey": site_key}, headers={"Origin": SHOP}
+    )
+
+
+# What each setting that null resets is changed to first (anything but its default).
+RESETTABLE: dict[str, Any] = {
+    "greeting": "Bonjour",
+    "primaryColor": "#112233",
+    "preChat": {"name": "required", "email": "hidden"},
+    "businessHours": {"timezone": "UTC", "days": {"mon": [["09:00", "17:00"]]}},
+    "offlineGraceSeconds": 30,
+}
+
+
+@pytest.mark.parametrize("name", sorted(RESETTABLE))
+async def test_null_puts_a_widget_setting_back_to_its_default(
+    client: httpx.AsyncClient, team: Team, name: str
+) -> None:
+    """A null used to be saved as is: the PATCH answered 500, then so did `GET /api/org` and
+    the widget's config, for good."""
+    await allow(client, team, **{name: RESETTABLE[name]})
+    org = await allow(client, team, **{name: None})
+    default = service.DEFAULT_WIDGET[name]
+    assert org["widget"][name] == default
+    assert (await org_of(client, team))["widget"][name] == default
+    config = await embed_config(client, org["siteKey"])
+    assert config.status_code == 200, config.text
+    assert config.json()["widget"][name] == default
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("verificationRequired", True), ("routing", "automatic"), ("allowPriority", True)],
+)
+async def test_a_switch_refuses_null(
+    client: httpx.AsyncClient, team: Team, name: str, value: Any
+) -> None:
+    """A null must not quietly turn identity verification, routing or priorities off."""
+    await allow(client, team, **{name: value})
+    response = await client.patch(
+        "/api/org", headers=team.admin_headers, json={"widget": {name: None}}
+    )
+    assert response.status_code == 422, response.text
+    assert f"widget.{name}" in response.json()["error"]["fields"]
+    org = await org_of(client, team)
+    assert org["widget"][name] == value
+    assert (await embed_config(client, org["siteKey"])).status_code == 200
+
+
+async def test_stored_widget_values_that_no_longer_validate_read_as_their_defaults(
+    client: httpx.AsyncClient, team: Team, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Values written before a rule existed, or by hand, must not take the widget down."""
+    await allow(client, team, greeting="Bonjour", routing="automatic")
+    org = await Organization.get(id=team.org.id)
+    widget = {
+        **org.settings["widget"],
+        "primaryColor": None,
+        "preChat": {"name": "maybe", "email": "required"},
+        "businessHours": {"timezone": "Mars/Olympus", "days": {}},
+        "verificationRequired": "perhaps",
+        "offlineGraceSeconds": -5,
+        "retired": "a setting no version knows",
+    }
+    await Organization.filter(id=org.id).update(settings={**org.settings, "widget": widget})
+    expected = {
+        **service.DEFAULT_WIDGET,
+        "greeting": "Bonjour",
+        "routing": "automatic",
+        "preChat": {"name": "optional", "email": "required"},
+    }
+    with caplog.at_level(logging.WARNING, logger="server.accounts.service"):
+        assert (await org_of(client, team))["widget"] == expected
+        config = await embed_config(client, org.site_key or "")
+    assert config.status_code == 200, config.text
+    assert config.json()["widget"] == expected
+    for name in ("preChat.name", "businessHours", "verificationRequired", "offlineGraceSeconds"):
+        assert f"widget.{name} is not valid" in caplog.text
+    repaired = await allow(client, team, offlineGraceSeconds=60)
+    assert repaired["widget"] == {**expected, "offlineGraceSeconds": 60}
+
+
+async def test_settings_of_the_wrong_shape_read_as_defaults_and_can_be_replaced(
+    client: httpx.AsyncClient, team: Team
+) -> None:
+    await Organization.filter(id=team.org.id).update(
+        settings={"widget": ["not", "an", "object"], "allowedOrigins": SHOP}
+    )
+    org = await org_of(client, team)
+    assert org["widget"] == service.DEFAULT_WIDGET and org["allowedOrigins"] == []
+    await Organization.filter(id=team.org.id).update(settings={"widget": {"preChat": "hidden"}})
+    assert (await org_of(client, team))["widget"] == service.DEFAULT_WIDGET
+    # A change merges into what is stored: it used to fail on the wrong shape (500).
+    changed = await allow(client, team, preChat={"email": "required"})
+    assert changed["widget"]["preChat"] == {"name": "optional", "email": "required"}
+    assert changed["allowedOrigins"] == [SHOP]
 
 
 # --- sessions ------------------------------------------------------------------------------
@@ -223,6 +324,30 @@ async def test_unknown_site_keys_and_foreign_origins_are_refused(
         headers={"Origin": "https://evil.example.com"},
     )
     assert config.status_code == 403
+
+
+@pytest.mark.parametrize("length", [41, 50, 64])
+async def test_a_site_key_longer_than_any_stored_one_is_unknown(
+    client: httpx.AsyncClient, team: Team, length: int
+) -> None:
+    """Keys are stored in 40 characters and the wire takes 64: a longer key used to reach the
+    ORM, which refuses to look it up (500 on all three public endpoints). It names nothing."""
+    await allow(client, team)
+    key = "pk_" + "x" * (length - 3)
+    answers = [
+        await embed_config(client, key),
+        await start(client, key),
+        await client.get(
+            "/api/embed/tickets/status",
+            params={"siteKey": key, "ref": "TKT-1", "email": "rita@example.com"},
+            headers={"Origin": SHOP},
+        ),
+    ]
+    for response in answers:
+        assert response.status_code == 404, response.text
+        assert response.json()["error"]["code"] == "not_found"
+    past_the_wire_limit = await embed_config(client, "pk_" + "x" * 62)
+    assert past_the_wire_limit.status_code == 422
 
 
 async def test_preflights_are_answered_for_the_widget_paths(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 import pytest
+from starlette.applications import Starlette
 
 from server.accounts.login_throttle import LoginThrottle
 from server.errors import NotReady, RateLimited
 from tests.accounts.conftest import MakeThrottle
 from tests.conftest import TEST_REDIS_URL
+from tests.factories import Team
 
 
 def email() -> str:
@@ -147,6 +150,25 @@ async def test_unreachable_store_refuses_sign_in_with_503() -> None:
     with pytest.raises(NotReady) as checked:
         await throttle.check(ip="10.0.0.1", account=email())
     assert checked.value.status == 503
+    assert checked.value.headers == {"Retry-After": "5"}
     assert "rate-limit store" in checked.value.message
     with pytest.raises(NotReady):
         await throttle.record_failure(ip="10.0.0.1", account=email())
+
+
+async def test_sign_in_while_the_store_is_down_is_503_not_ready(
+    app: Starlette, client: httpx.AsyncClient, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A decision: sign-in fails closed while Redis is away (no unthrottled guessing), and
+    says when to retry; agents already signed in keep working."""
+    down = LoginThrottle(
+        per_ip="5/minute", per_account="5/minute", redis_url="redis://127.0.0.1:1/0"
+    )
+    monkeypatch.setattr(app.state.parley, "login_throttle", down)
+    response = await client.post(
+        "/api/auth/login", json={"email": team.admin.email, "password": "whatever-it-is"}
+    )
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "5"
+    assert response.json()["error"]["code"] == "not_ready"
+    assert (await client.get("/api/me", headers=team.admin_headers)).status_code == 200

@@ -54,6 +54,26 @@ async def test_origins_must_be_origins(client: httpx.AsyncClient, team: Team) ->
         assert response.json()["error"]["code"] == "validation_failed"
 
 
+async def test_origins_are_ascii_whatever_their_case(
+    client: httpx.AsyncClient, team: Team
+) -> None:
+    """A case-insensitive pattern let the Kelvin sign and the long s pass for `k` and `s`:
+    `https://\u017fhop.com` was stored, an origin no browser ever sends."""
+    for bad in ("https://\u212aelvin.example.com", "https://\u017fhop.example.com",
+                "https://\u0130stanbul.example.com"):  # fmt: skip
+        response = await client.patch(
+            "/api/org", headers=team.admin_headers, json={"allowedOrigins": [bad]}
+        )
+        assert response.status_code == 422, bad
+        assert "allowedOrigins.0" in response.json()["error"]["fields"]
+    longest = "HTTPS://" + "A" * 184 + ".COM:443"
+    response = await client.patch(
+        "/api/org", headers=team.admin_headers, json={"allowedOrigins": [longest]}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["allowedOrigins"] == [longest.lower()]
+
+
 async def test_an_agent_mints_a_widget_token_for_a_contact(
     client: httpx.AsyncClient, team: Team
 ) -> None:

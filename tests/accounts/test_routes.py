@@ -491,6 +491,44 @@ async def test_weak_new_password_is_refused(client: httpx.AsyncClient, team: Tea
     assert (await client.get("/api/me", headers=team.agent_headers)).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"chatCapacity": False},
+        {"chatCapacity": True},
+        {"chatCapacity": "5"},
+        {"chatCapacity": 2.5},
+        {"isActive": 0},
+        {"isActive": "yes"},
+        {"isActive": "false"},
+    ],
+)
+async def test_agent_changes_take_json_types_only(
+    client: httpx.AsyncClient, team: Team, change: dict
+) -> None:
+    """`false` used to be taken as capacity 0 and `"yes"` as true: the schema says integer
+    and boolean, and the body is JSON."""
+    response = await client.patch(
+        f"/api/agents/{team.agent.id}", headers=team.admin_headers, json=change
+    )
+    assert set(assert_error(response, 422, "validation_failed")["fields"]) == set(change)
+    stored = await Agent.get(id=team.agent.id)
+    assert (stored.chat_capacity, stored.is_active) == (3, True)
+
+
+async def test_login_email_fits_once_lower_cased(client: httpx.AsyncClient) -> None:
+    """`str.lower` made `İ` two characters: 200 of them passed the 254 check, then the lookup
+    of a 400-character address failed (500). `İ` lower-cases to `i`, here as when stored."""
+    unknown = await login(client, "İ" * 200 + "@a.com", "x")
+    assert_unauthenticated(unknown)
+    org = await make_org()
+    email = f"İnci.{unique('x')}@corp.local"
+    agent = await make_agent(org, email=email)
+    assert agent.email == "i" + email[1:].lower()
+    for given in (email, email.upper(), agent.email):
+        assert (await login(client, given)).status_code == 200, given
+
+
 # --- API keys ------------------------------------------------------------------------------
 
 

@@ -56,6 +56,9 @@ async def test_create_organization_validates_each_field() -> None:
         ({"name": "Acme", "slug": "-leading"}, "slug"),
         ({"name": "Acme", "slug": unique("org"), "ticket_prefix": "tk"}, "ticketPrefix"),
         ({"name": "Acme", "slug": unique("org"), "ticket_prefix": "1AB"}, "ticketPrefix"),
+        # `$` matches before a final line break: the whole value must match.
+        ({"name": "Acme", "slug": unique("org") + "\n"}, "slug"),
+        ({"name": "Acme", "slug": unique("org"), "ticket_prefix": "TK\n"}, "ticketPrefix"),
     ]
     for kwargs, field in cases:
         with pytest.raises(ValidationFailed) as caught:
@@ -110,6 +113,20 @@ async def test_short_password_is_refused() -> None:
         )
     assert "password" in caught.value.fields
     assert not await Agent.filter(organization_id=org.id).exists()
+
+
+async def test_an_agent_email_is_bounded_as_stored() -> None:
+    """The CLI's address is not checked by a schema: one longer than the column used to
+    reach the ORM (a crash in the CLI); `İ` lower-cases to `i`, so it does not grow."""
+    org = await make_org()
+    with pytest.raises(ValidationFailed) as caught:
+        await accounts.create_agent(
+            organization_id=org.id, email="x" * 250 + "@corp.local", name="A", password=PASSWORD
+        )
+    assert "email" in caught.value.fields
+    assert not await Agent.filter(organization_id=org.id).exists()
+    fits = await make_agent(org, email="İ" * 200 + "@corp.local")
+    assert (await Agent.get(id=fits.id)).email == "i" * 200 + "@corp.local"
 
 
 async def test_create_agent_as_principal_needs_admin_and_stays_in_its_org(team: Team) -> None:

@@ -9,22 +9,29 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
 import secrets
 import time
+import tracemalloc
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
 from server.channels import names
 from server.channels.history import (
+    DEFAULT_MAX_BYTES,
+    ENTRY_OVERHEAD_BYTES,
     Entry,
     History,
     MemoryHistory,
     RedisHistory,
     Replay,
+    encode_data,
+    entry_size,
 )
 from tests.channels.fakes import FakeClock
 from tests.conftest import TEST_REDIS_URL
@@ -42,18 +49,23 @@ class Backend:
         self.organization_id = 1_000_000_000 + secrets.randbelow(1_000_000_000)
         self._keys: set[str] = set()
 
-    def make(self, max_events: int = 1000, max_age_seconds: float = 86400) -> History:
+    def make(
+        self,
+        max_events: int = 1000,
+        max_age_seconds: float = 86400,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> History:
         """A history with the given limits (Redis ones share the server's state)."""
         if self.redis is None:
-            return MemoryHistory(max_events, max_age_seconds, clock=self.clock)
-        return RedisHistory(self.redis, max_events, max_age_seconds)
+            return MemoryHistory(
+                max_events, max_age_seconds, max_bytes=max_bytes, clock=self.clock
+            )
+        return RedisHistory(self.redis, max_events, max_age_seconds, max_bytes=max_bytes)
 
     def channel(self, ticket_id: int = 1, organization_id: int | None = None) -> str:
         """A fresh ticket channel key for this test."""
         channel = names.ticket(organization_id or self.organization_id, ticket_id)
-        self._keys.update(
-            [names.history_key(channel), names.epoch_key(channel), names.offset_key(channel)]
-        )
+        self._keys.update(redis_keys(channel.key))
         return channel.key
 
     async def advance(self, seconds: float) -> None:
@@ -66,17 +78,28 @@ class Backend:
     async def lose_history(self, history: History, channel_key: str) -> History:
         """What a Redis flush (or, embedded, a process restart) does to one channel."""
         if self.redis is None:
-            return MemoryHistory(history.max_events, history.max_age_seconds, clock=self.clock)
-        await self.redis.delete(
-            names.history_key(channel_key),
-            names.epoch_key(channel_key),
-            names.offset_key(channel_key),
-        )
+            return MemoryHistory(
+                history.max_events,
+                history.max_age_seconds,
+                max_bytes=history.max_bytes,
+                clock=self.clock,
+            )
+        await self.redis.delete(*redis_keys(channel_key))
         return history
 
     async def cleanup(self) -> None:
         if self.redis is not None and self._keys:
             await self.redis.delete(*self._keys)
+
+
+def redis_keys(channel_key: str) -> list[str]:
+    """Every Redis key of one channel's history."""
+    return [
+        names.history_key(channel_key),
+        names.epoch_key(channel_key),
+        names.offset_key(channel_key),
+        names.history_bytes_key(channel_key),
+    ]
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
@@ -293,6 +316,10 @@ def test_limits_must_be_positive() -> None:
         MemoryHistory(max_events=0)
     with pytest.raises(ValueError, match="max_age_seconds"):
         MemoryHistory(max_age_seconds=0)
+    with pytest.raises(ValueError, match="max_bytes"):
+        MemoryHistory(max_bytes=0)
+    with pytest.raises(ValueError, match="max_bytes_total"):
+        MemoryHistory(max_bytes=1 << 20, max_bytes_total=(1 << 20) - 1)
 
 
 async def test_memory_sweeps_idle_channels() -> None:
@@ -309,7 +336,7 @@ async def test_memory_ring_buffer_is_bounded() -> None:
     history = MemoryHistory(max_events=3, clock=FakeClock())
     key = names.queue(1).key
     await fill(history, key, 10)
-    assert [entry.offset for _, entry in history._channels[key].entries] == [8, 9, 10]
+    assert [kept.offset for kept in history._channels[key].entries] == [8, 9, 10]
 
 
 @pytest.mark.redis
@@ -347,9 +374,9 @@ async def test_redis_stream_is_capped_and_keys_expire(redis_backend: Backend) ->
     history = redis_backend.make(max_events=10, max_age_seconds=60)
     key = redis_backend.channel()
     await fill(history, key, 500)
-    # MAXLEN ~ trims whole stream nodes (100 entries by default): bounded, not exact.
-    assert await redis.xlen(names.history_key(key)) <= 10 + 100
-    for redis_key in (names.history_key(key), names.epoch_key(key), names.offset_key(key)):
+    # Trimmed exactly, so that the byte counter stays true.
+    assert await redis.xlen(names.history_key(key)) == 10
+    for redis_key in redis_keys(key):
         assert 0 < await redis.pttl(redis_key) <= 60_000
 
 
@@ -378,3 +405,190 @@ async def test_redis_lost_epoch_alone_starts_a_new_epoch(redis_backend: Backend)
     offset, epoch = await history.latest(key)
     assert (offset, epoch != entries[0].epoch) == (0, True)
     assert (await history.since(key, 2, entries[0].epoch)).recovered is False
+
+
+# --- byte bounds ----------------------------------------------------------------------------
+
+
+def sized(n: int, size: int) -> dict[str, Any]:
+    """Data for a `ticket.updated` event whose entry costs exactly `size` bytes."""
+    filler = size - entry_size("ticket.updated", encode_data({"n": n, "text": ""}))
+    assert filler >= 0
+    return {"n": n, "text": "x" * filler}
+
+
+async def kept_bytes(backend: Backend, history: History, channel_key: str) -> int:
+    """What the channel keeps, by `entry_size`, checked against the backend's own counter."""
+    if backend.redis is None:
+        assert isinstance(history, MemoryHistory)
+        state = history._channels[channel_key]
+        total = sum(entry_size(kept.event, kept.payload) for kept in state.entries)
+        assert total == state.bytes
+        return total
+    stream = await backend.redis.xrange(names.history_key(channel_key))
+    total = sum(entry_size(fields[b"e"].decode(), fields[b"d"]) for _, fields in stream)
+    assert total == int(await backend.redis.get(names.history_bytes_key(channel_key)) or 0)
+    return total
+
+
+def test_entry_size_counts_utf8_name_and_data_plus_overhead() -> None:
+    payload = encode_data({"text": "é€"})
+    assert payload == '{"text":"é€"}'  # 11 ASCII bytes, then 2 and 3 bytes
+    assert entry_size("ticket.updated", payload) == 14 + 16 + ENTRY_OVERHEAD_BYTES
+    assert entry_size("ticket.updated", payload.encode()) == 14 + 16 + ENTRY_OVERHEAD_BYTES
+
+
+async def test_position_trimmed_by_max_bytes_is_not_recovered(backend: Backend) -> None:
+    history = backend.make(max_bytes=5 * 2000)
+    key = backend.channel()
+    entries = [await history.append(key, "ticket.updated", sized(n, 2000)) for n in range(20)]
+    epoch = entries[0].epoch
+    assert await kept_bytes(backend, history, key) == 5 * 2000
+    # Exactly the budget's worth missed: all still kept.
+    assert await history.since(key, 15, epoch) == Replay(entries[15:], True, 20, epoch)
+    # One more than is kept: nothing, never the partial tail.
+    for offset in (14, 10, 0):
+        assert await history.since(key, offset, epoch) == Replay([], False, 20, epoch)
+
+
+async def test_keeps_the_longest_newest_run_within_bytes_and_events(backend: Backend) -> None:
+    history = backend.make(max_events=10, max_bytes=20_000)
+    key = backend.channel()
+    rng = random.Random(13)
+    sizes = [rng.randrange(600, 9000) for _ in range(60)]
+    for n, size in enumerate(sizes):
+        entry = await history.append(key, "ticket.updated", sized(n, size))
+        # The oldest go first, so what is kept is the longest newest run within both bounds.
+        first, total = entry.offset, sizes[n]
+        while first > 1 and entry.offset - first + 1 < 10 and total + sizes[first - 2] <= 20_000:
+            first -= 1
+            total += sizes[first - 1]
+        assert await kept_bytes(backend, history, key) == total <= 20_000
+        assert (await history.since(key, first - 1, entry.epoch)).recovered is True
+        if first > 1:
+            assert (await history.since(key, first - 2, entry.epoch)).recovered is False
+
+
+async def test_event_larger_than_the_budget_is_returned_but_not_kept(backend: Backend) -> None:
+    history = backend.make(max_bytes=10_000)
+    key = backend.channel()
+    before = [await history.append(key, "ticket.updated", sized(n, 1000)) for n in range(3)]
+    large = await history.append(key, "ticket.updated", sized(3, 10_001))
+    assert (large.offset, large.data) == (4, sized(3, 10_001))
+    after = [await history.append(key, "ticket.updated", sized(n, 1000)) for n in range(4, 6)]
+    epoch = before[0].epoch
+    assert await kept_bytes(backend, history, key) == 2000
+    # Nothing before the large event can be replayed: the replay would lack it.
+    for offset in (0, 1, 3):
+        assert await history.since(key, offset, epoch) == Replay([], False, 6, epoch)
+    # From it on, the history goes on as usual.
+    assert await history.since(key, 4, epoch) == Replay(after, True, 6, epoch)
+
+
+async def test_memory_total_budget_evicts_the_oldest_entries_of_any_channel() -> None:
+    history = MemoryHistory(max_bytes=10 * 1000, max_bytes_total=12 * 1000, clock=FakeClock())
+    queue, ticket = names.queue(1).key, names.ticket(1, 7).key
+    early = [await history.append(queue, "ticket.updated", sized(n, 1000)) for n in range(5)]
+    others = [await history.append(ticket, "ticket.updated", sized(n, 1000)) for n in range(5)]
+    late = [await history.append(queue, "ticket.updated", sized(n, 1000)) for n in range(5, 10)]
+    # 15 entries of 1,000 bytes in a 12,000-byte process: the three oldest, of the queue, went.
+    assert history.bytes_total == 12_000
+    epoch = early[0].epoch
+    assert await history.since(queue, 3, epoch) == Replay(early[3:] + late, True, 10, epoch)
+    assert await history.since(queue, 2, epoch) == Replay([], False, 10, epoch)
+    assert await history.since(queue, 0, epoch) == Replay([], False, 10, epoch)
+    assert await history.since(ticket, 0, others[0].epoch) == Replay(
+        others, True, 5, others[0].epoch
+    )
+    # Two more evict the queue's 4 and 5; the two after them, the ticket's oldest.
+    more = [await history.append(queue, "ticket.updated", sized(n, 1000)) for n in range(10, 14)]
+    assert history.bytes_total == 12_000
+    assert await history.since(queue, 5, epoch) == Replay(early[5:] + late + more, True, 14, epoch)
+    assert (await history.since(queue, 4, epoch)).recovered is False
+    assert await history.since(ticket, 2, others[0].epoch) == Replay(
+        others[2:], True, 5, others[0].epoch
+    )
+    assert (await history.since(ticket, 1, others[0].epoch)).recovered is False
+
+
+async def test_memory_totals_follow_trims_sweeps_and_expiry() -> None:
+    clock = FakeClock()
+    history = MemoryHistory(max_events=3, max_age_seconds=10, clock=clock)
+    for ticket_id in range(1, 41):
+        for n in range(50):
+            await history.append(names.ticket(1, ticket_id).key, "ticket.updated", sized(n, 500))
+    assert history.bytes_total == 40 * 3 * 500
+    # References to entries that their channel trimmed are not kept forever.
+    assert len(history._order) <= 2 * 40 * 3 + 64
+    clock.now += 11  # every channel expires
+    key = names.ticket(1, 1).key
+    await history.append(key, "ticket.updated", sized(0, 500))
+    assert history.bytes_total == 500 + 39 * 3 * 500  # the one revisited started over
+    clock.now += MemoryHistory.SWEEP_INTERVAL_SECONDS
+    await history.latest(key)
+    assert history.bytes_total == 0 and list(history._channels) == [key]
+
+
+async def test_memory_holds_about_its_byte_budget() -> None:
+    # Real memory, not only the count: 600 replies of 40 kB on one channel used to keep 24 MB.
+    history = MemoryHistory(clock=FakeClock())
+    key = names.ticket(1, 1).key
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        for n in range(600):
+            await history.append(key, "ticket.response_added", sized(n, 40_000))
+        grown = tracemalloc.get_traced_memory()[0] - start
+    finally:
+        tracemalloc.stop()
+    assert history.bytes_total <= DEFAULT_MAX_BYTES
+    assert grown < 1.25 * DEFAULT_MAX_BYTES
+
+
+@pytest.mark.redis
+async def test_redis_publishes_an_event_too_large_to_keep(redis_backend: Backend) -> None:
+    assert redis_backend.redis is not None
+    history = redis_backend.make(max_bytes=10_000)
+    key = redis_backend.channel()
+    pubsub = redis_backend.redis.pubsub()
+    try:
+        await pubsub.subscribe(key)
+        confirmation = await pubsub.get_message(timeout=2)
+        assert confirmation is not None and confirmation["type"] == "subscribe"
+        entry = await history.append(key, "ticket.updated", sized(1, 20_000))
+        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=2)
+    finally:
+        await pubsub.aclose()
+    assert message is not None and Entry.from_message(message["data"]) == entry
+    assert await redis_backend.redis.xlen(names.history_key(key)) == 0
+
+
+@pytest.mark.redis
+async def test_redis_lost_byte_counter_alone_starts_a_new_epoch(redis_backend: Backend) -> None:
+    redis = redis_backend.redis
+    assert redis is not None
+    history = redis_backend.make()
+    key = redis_backend.channel()
+    entries = await fill(history, key, 4)
+    await redis.delete(names.history_bytes_key(key))
+    after = await history.append(key, "ticket.updated", {})
+    assert after.offset == 1 and after.epoch != entries[0].epoch
+    assert await redis.xlen(names.history_key(key)) == 1
+    assert await kept_bytes(redis_backend, history, key) == entry_size("ticket.updated", "{}")
+
+
+@pytest.mark.redis
+async def test_redis_stream_lost_alone_resets_the_byte_counter(redis_backend: Backend) -> None:
+    redis = redis_backend.redis
+    assert redis is not None
+    history = redis_backend.make(max_bytes=10_000)
+    key = redis_backend.channel()
+    entries = [await history.append(key, "ticket.updated", sized(n, 3000)) for n in range(3)]
+    await redis.delete(names.history_key(key))
+    after = await history.append(key, "ticket.updated", sized(3, 3000))
+    # The counter said 9,000: without the reset this entry would trim itself or the next.
+    assert await kept_bytes(redis_backend, history, key) == 3000
+    assert (await history.since(key, 2, entries[0].epoch)).recovered is False
+    assert await history.since(key, 3, entries[0].epoch) == Replay(
+        [after], True, 4, entries[0].epoch
+    )

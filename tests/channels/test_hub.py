@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 from starlette.websockets import WebSocketState
 
+from server.channels import hub as hub_module
 from server.channels import names, protocol
 from server.channels.connection import Connection, Identity
 from server.channels.history import MemoryHistory, Replay
-from server.channels.hub import Hub
+from server.channels.hub import Hub, NotAvailable
 from server.channels.memory_backend import MemoryBackend
 from server.channels.presence import MemoryPresence
 
@@ -487,3 +489,57 @@ async def test_revoking_a_token_closes_only_its_connections(hub: Hub) -> None:
     for conn in kept:
         await eventually(lambda c=conn: len(event_offsets(c)) == 1)
         assert conn.close_code is None
+
+
+# --- stopping, and a backend that does not answer ----------------------------------------------
+
+
+class UnansweredBackend(MemoryBackend):
+    """A backend that never confirms a subscription (Redis down, the listener reconnecting)."""
+
+    async def subscribe(self, channel: str) -> None:
+        await asyncio.Event().wait()
+
+
+async def test_stop_closes_every_socket_with_1012() -> None:
+    # The code uvicorn sends on SIGTERM, so a client sees one code whoever closes first.
+    the_hub = Hub(
+        backend=MemoryBackend(), history=MemoryHistory(), presence=MemoryPresence(ttl=30),
+        append_publishes=False,
+    )  # fmt: skip
+    await the_hub.start()
+    conns = [connection(ident=1), connection(ident=2)]
+    for conn in conns:
+        the_hub.register(conn)
+    await the_hub.subscribe(conns[0], ticket(), None)
+    await the_hub.stop()
+    assert [c.websocket.closed_with[0] for c in conns] == [1012, 1012]  # type: ignore[attr-defined]
+
+
+async def test_a_subscribe_the_backend_never_confirms_is_not_available_and_leaves_no_error(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(hub_module, "SUBSCRIBE_TIMEOUT_SECONDS", 0.05)
+    the_hub = Hub(
+        backend=UnansweredBackend(), history=MemoryHistory(), presence=MemoryPresence(ttl=30),
+        append_publishes=False,
+    )  # fmt: skip
+    await the_hub.start()
+    try:
+        conn = connection()
+        the_hub.register(conn)
+        with caplog.at_level(logging.ERROR, logger="server.channels.hub"):
+            with pytest.raises(NotAvailable):
+                await the_hub.subscribe(conn, ticket(), None)
+            assert the_hub.feeds == {}
+            await asyncio.sleep(0.05)  # the abandoned feed's task winds down
+        # broadcaster's cleanup raised KeyError over the cancellation: "feed stopped" was
+        # logged with a traceback, and its `ready` future's error was never retrieved.
+        assert [r.getMessage() for r in caplog.records] == []
+        assert frames(conn) == []
+    finally:
+        # The control listener is stuck the same way; stopping must still end it (it took
+        # the KeyError for a failure and restarted: stop() waited forever).
+        stopping = asyncio.create_task(the_hub.stop())
+        await asyncio.wait({stopping}, timeout=5)
+        assert stopping.done(), "the hub did not stop"

@@ -125,16 +125,23 @@ def test_channel_rejects_unknown_kind_and_queue_id() -> None:
 
 def test_history_keys_share_a_hash_tag_and_differ() -> None:
     channel = names.ticket(7, 42)
-    keys = [names.history_key(channel), names.epoch_key(channel), names.offset_key(channel)]
+    keys = [
+        names.history_key(channel),
+        names.epoch_key(channel),
+        names.offset_key(channel),
+        names.history_bytes_key(channel),
+    ]
     assert keys == [
         "{parley:org:7:ticket:42}:history",
         "{parley:org:7:ticket:42}:epoch",
         "{parley:org:7:ticket:42}:offset",
+        "{parley:org:7:ticket:42}:history:bytes",
     ]
     # The channel key is accepted in place of the channel.
     assert names.history_key(channel.key) == keys[0]
     assert names.epoch_key(channel.key) == keys[1]
     assert names.offset_key(channel.key) == keys[2]
+    assert names.history_bytes_key(channel.key) == keys[3]
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import socket
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -16,14 +17,19 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from pydantic import TypeAdapter
+from redis import asyncio as aioredis
 from starlette.applications import Starlette
+from tortoise.exceptions import DBConnectionError
 from websockets.exceptions import InvalidStatus
 
-from server.channels import events, protocol
+from server.accounts import service as account_service
+from server.channels import events, protocol, routes
 from server.channels.handshake_limit import HandshakeLimiter
 from server.channels.protocol import Close
-from tests.channels.conftest import LiveServer
+from server.tickets.models import Ticket
+from tests.channels.conftest import LiveServer, _EmbeddedServer
 from tests.channels.wsclient import WS, open_ws, session
 from tests.factories import Team
 
@@ -199,9 +205,12 @@ async def test_no_auth_frame_in_time_is_refused_with_4401(
         {"type": "auth", "token": ""},
         "not json",
         b"\x00binary",
+        # Quoted in the close reason: over 123 bytes of UTF-8 made the close fail (1006).
+        {"type": "¡" * 30},
     ],
-    ids=["ping", "subscribe", "auth-without-token", "empty-token", "invalid-json", "binary"],
-)
+    ids=["ping", "subscribe", "auth-without-token", "empty-token", "invalid-json", "binary",
+         "non-ascii-type"],
+)  # fmt: skip
 async def test_first_frame_must_be_auth(
     live_server: LiveServer, team: Team, first: dict[str, Any] | str | bytes
 ) -> None:
@@ -903,3 +912,200 @@ async def test_too_many_handshakes_from_one_address_are_told_to_wait(
         assert await ws.closed() == Close.RATE_LIMITED == 4429
     finally:
         state.handshake_limiter = saved
+
+
+# --- hostile frames ------------------------------------------------------------------------
+
+DEEP = ["[" * 5_000 + "]" * 5_000, "[" * 5_000, '{"a":' * 5_000 + "1" + "}" * 5_000]
+DEEP_IDS = ["arrays", "unclosed", "objects"]
+
+
+async def endpoint_token(
+    endpoint: str, live_server: LiveServer, client: httpx.AsyncClient, team: Team
+) -> tuple[str, str]:
+    """(URL, a valid token) for `/ws` (an agent) or `/ws/widget` (a visitor)."""
+    if endpoint == "agent":
+        return live_server.ws_url, token_of(team.agent_headers)
+    token, _, _ = await new_visitor(client, team)
+    return live_server.widget_url, token
+
+
+@pytest.mark.parametrize("frame", DEEP, ids=DEEP_IDS)
+@pytest.mark.parametrize("endpoint", ["agent", "widget"])
+async def test_deeply_nested_frame_after_auth_is_a_bad_frame(
+    live_server: LiveServer, client: httpx.AsyncClient, team: Team, endpoint: str, frame: str
+) -> None:
+    # It was internal_error (a RecursionError in the JSON decoder).
+    url, token = await endpoint_token(endpoint, live_server, client, team)
+    async with session(url, token) as ws:
+        await ws.send(frame)
+        error = await ws.expect_error("bad_frame")
+        assert f"at most {protocol.MAX_FRAME_CONTAINERS}" in error["message"]
+        await ws.ping()  # the socket keeps working
+        await ws.send(frame)
+        await ws.expect_error("bad_frame")
+        await ws.ping()
+
+
+@pytest.mark.parametrize("frame", DEEP, ids=DEEP_IDS)
+@pytest.mark.parametrize("url", ["ws_url", "widget_url"])
+async def test_deeply_nested_first_frame_is_refused_with_4401(
+    live_server: LiveServer, url: str, frame: str
+) -> None:
+    # It was an abnormal close (1006) with no error frame.
+    ws = await open_ws(getattr(live_server, url))
+    await ws.send(frame)
+    await refused(ws, Close.UNAUTHENTICATED, "unauthenticated")
+
+
+# --- the backend or the database away ------------------------------------------------------
+
+
+def unreachable_redis() -> aioredis.Redis:
+    """A real Redis client pointed at a port nobody listens on: it raises what a client of
+    a restarting Redis raises."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return aioredis.Redis.from_url(f"redis://127.0.0.1:{port}/0", socket_connect_timeout=1)
+
+
+async def test_subscribe_while_redis_is_away_is_not_ready(
+    live_server: LiveServer,
+    app: Starlette,
+    client: httpx.AsyncClient,
+    team: Team,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ticket = await new_ticket(client, team)
+    channel = f"ticket:{ticket['id']}"
+    history = app.state.parley.hub.history
+    dead = unreachable_redis()
+
+    async def latest(key: str) -> Any:
+        return await dead.xinfo_stream(key)  # refused, as while Redis restarts
+
+    token = token_of(team.agent_headers)
+    try:
+        async with session(live_server.ws_url, token) as watching, session(
+            live_server.ws_url, token
+        ) as late:
+            await watching.subscribe(channel)  # the channel's feed is live in this process
+            monkeypatch.setattr(history, "latest", latest)
+            await late.send({"type": "subscribe", "channel": channel})
+            error = await late.expect_error("not_ready")  # it was internal_error
+            assert "retry" in error["message"]
+            monkeypatch.undo()
+            await late.ping()
+            assert (await late.subscribe(channel))["recovered"] is True
+    finally:
+        await dead.aclose()
+
+
+async def test_typing_and_presence_while_redis_is_away_are_not_ready(
+    live_server: LiveServer,
+    app: Starlette,
+    client: httpx.AsyncClient,
+    team: Team,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ticket = await new_ticket(client, team)
+    channel = f"ticket:{ticket['id']}"
+    presence = app.state.parley.hub.presence
+    dead = unreachable_redis()
+
+    async def update(*args: Any, **kwargs: Any) -> Any:
+        return await dead.hset("presence", "x", "1")
+
+    try:
+        async with session(live_server.ws_url, token_of(team.agent_headers)) as ws:
+            await ws.subscribe(channel)
+            monkeypatch.setattr(presence, "update", update)
+            await ws.send({"type": "typing", "channel": channel, "composing": True})
+            await ws.expect_error("not_ready")
+            await ws.send({"type": "presence", "status": "away"})
+            await ws.expect_error("not_ready")
+            monkeypatch.undo()
+            await ws.ping()
+    finally:
+        await dead.aclose()
+
+
+def database_away(*args: Any, **kwargs: Any) -> Any:
+    raise DBConnectionError("connection refused")  # what Tortoise raises when it is down
+
+
+async def test_a_frame_while_the_database_is_away_is_not_ready(
+    live_server: LiveServer,
+    client: httpx.AsyncClient,
+    team: Team,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ticket = await new_ticket(client, team)
+    async with session(live_server.ws_url, token_of(team.agent_headers)) as ws:
+        monkeypatch.setattr(Ticket, "filter", database_away)
+        await ws.send({"type": "subscribe", "channel": f"ticket:{ticket['id']}"})
+        await ws.expect_error("not_ready")  # it was internal_error
+        monkeypatch.undo()
+        await ws.subscribe(f"ticket:{ticket['id']}")
+
+
+@pytest.mark.parametrize("via", ["frame", "subprotocol"])
+@pytest.mark.parametrize("endpoint", ["agent", "widget"])
+async def test_authentication_while_the_database_is_away_is_not_ready_1013(
+    live_server: LiveServer,
+    client: httpx.AsyncClient,
+    team: Team,
+    monkeypatch: pytest.MonkeyPatch,
+    endpoint: str,
+    via: Any,
+) -> None:
+    # It was a dropped socket (1006) after the auth frame, and HTTP 500 with the header.
+    url, token = await endpoint_token(endpoint, live_server, client, team)
+    monkeypatch.setattr(account_service, "authenticate_token", database_away)
+    monkeypatch.setattr(account_service, "authenticate_visitor", database_away)
+    ws = await open_ws(url, token=token, via=via)
+    await refused(ws, Close.TRY_AGAIN_LATER, "not_ready")
+    monkeypatch.undo()
+    async with session(url, token, via=via) as ws:
+        await ws.ping()
+
+
+async def test_revalidating_while_the_database_is_away_keeps_the_socket(
+    live_server: LiveServer, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(routes, "REVALIDATE_SECONDS", 0.0)  # check the token at every frame
+    async with session(live_server.ws_url, token_of(team.agent_headers)) as ws:
+        monkeypatch.setattr(account_service, "authenticate_token", database_away)
+        await ws.ping()  # it was an unhandled error: the socket dropped (1006)
+        await ws.ping()
+        monkeypatch.undo()
+        await ws.ping()
+
+
+# --- shutdown ------------------------------------------------------------------------------
+
+
+async def test_stopping_the_server_closes_sockets_with_1012(
+    app: Starlette, client: httpx.AsyncClient, team: Team
+) -> None:
+    # SIGTERM makes uvicorn stop like this (`should_exit`): it sends 1012 to every socket
+    # before the app's own shutdown runs, and docs/realtime.md says 1012.
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, lifespan="off", log_level="warning",
+        ws_per_message_deflate=False, timeout_graceful_shutdown=5,
+    )  # fmt: skip
+    server = _EmbeddedServer(config)
+    serving = asyncio.create_task(server.serve())
+    async with asyncio.timeout(10):
+        while not server.started:
+            assert not serving.done(), "uvicorn exited before it started"
+            await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    agent = await open_ws(f"ws://127.0.0.1:{port}/ws", token=token_of(team.agent_headers))
+    await agent.expect("ready")
+    await agent.subscribe("queue")
+    server.should_exit = True
+    assert await agent.closed() == Close.SERVICE_RESTART == 1012
+    async with asyncio.timeout(10):
+        await serving

@@ -295,6 +295,17 @@ async def test_redis_restart(
             await wait_until(
                 lambda s=server: _status_is(s, 503), within=10, what=f"{server.name} 503"
             )
+        # A socket subscribing meanwhile to a channel B already feeds is told to retry (it
+        # was internal_error: the history read failed).
+        late = await Socket.open(b, agent_token, "subscribing while Redis is away")
+        try:
+            await late.send({"type": "subscribe", "channel": channel})
+            async with asyncio.timeout(10):
+                while (answer := json.loads(await late.ws.recv()))["type"] == "presence":
+                    pass
+            assert answer["type"] == "error" and answer["code"] == "not_ready", answer
+        finally:
+            await late.close()
         await asyncio.sleep(1.0)
 
         # Redis comes back (empty: no persistence); both are ready again within 5 s.

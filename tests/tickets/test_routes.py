@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import httpx
@@ -229,6 +230,85 @@ async def test_create_refuses_bad_bodies(
     error = error_of(response, 422, "validation_failed")
     assert field in error["fields"], error
     assert await snapshot(team.org.id) == before
+
+
+# `str.lower` made "İ" two code points ("i" and a combining dot): 33 of them passed the
+# 64-character check and became 66 characters, which the tag column cannot hold (500).
+DOTTED_TAG = "İ" * 64
+
+
+async def test_tags_fit_their_column_once_lower_cased(
+    client: httpx.AsyncClient, team: Team
+) -> None:
+    """Each way a tag is written answered 500; each now stores it whole, as `i`s."""
+    stored = "i" * 64
+    created = await create(client, team.agent_headers, tags=[DOTTED_TAG])
+    patched = await create(client, team.agent_headers)
+    bulk = await create(client, team.agent_headers)
+    writes = [
+        ("PATCH", f"/api/tickets/{patched['id']}", {"tags": [DOTTED_TAG]}),
+        ("POST", "/api/tickets/bulk-update",
+         {"refs": [bulk["id"]], "changes": {"addTags": [DOTTED_TAG]}}),
+    ]  # fmt: skip
+    for method, path, body in writes:
+        response = await client.request(method, path, headers=team.agent_headers, json=body)
+        assert response.status_code == 200, response.text
+    ids = [created["id"], patched["id"], bulk["id"]]
+    for ticket_id in ids:
+        assert await TicketTag.filter(ticket_id=ticket_id).values_list("name", flat=True) == [
+            stored
+        ]
+    found = await client.get("/api/tickets", headers=team.agent_headers, params={"tag": DOTTED_TAG})
+    assert found.status_code == 200, found.text
+    assert sorted(t["id"] for t in found.json()["items"]) == sorted(ids)
+    too_long = await client.post(
+        "/api/tickets",
+        headers=team.agent_headers,
+        json={"requesterEmail": requester_email(), "subject": "x", "tags": [DOTTED_TAG + "İ"]},
+    )
+    assert "tags.0" in error_of(too_long, 422, "validation_failed")["fields"]
+
+
+async def test_the_requester_email_filter_fits_once_lower_cased(
+    client: httpx.AsyncClient, team: Team
+) -> None:
+    email = "İnci." + uuid.uuid4().hex[:8] + "@example.com"
+    ticket = await create(client, team.agent_headers, requesterEmail=email)
+    assert ticket["requesterEmail"] == "i" + email[1:].lower()
+    for given in (email, email.upper(), "i" + email[1:]):
+        found = await client.get(
+            "/api/tickets", headers=team.agent_headers, params={"requesterEmail": given}
+        )
+        assert [t["id"] for t in found.json()["items"]] == [ticket["id"]], given
+    longest = await client.get(
+        "/api/tickets", headers=team.agent_headers, params={"requesterEmail": "İ" * 254}
+    )
+    assert longest.status_code == 200, longest.text
+
+
+async def test_the_longest_email_a_requester_may_have_fits_once_lower_cased(
+    client: httpx.AsyncClient, team: Team
+) -> None:
+    """Addresses are checked in UTF-8 bytes (254), so one is at most 254 characters, and
+    lower-casing never lengthens it (`İ` becomes `i`): this one is stored whole."""
+    email = "İ" * 25 + "@" + ".".join(["d" * 60] * 3 + ["d" * 16, "com"])
+    assert (len(email), len(email.encode())) == (229, 254)
+    ticket = await create(client, team.agent_headers, requesterEmail=email)
+    assert ticket["requesterEmail"] == "i" * 25 + email[25:]
+    contact = await Contact.get(id=ticket["requesterId"])
+    assert contact.email == ticket["requesterEmail"]
+
+
+@pytest.mark.parametrize("moment", ["12345", "1714550400", "2024", "tomorrow", "12345.5"])
+async def test_dates_in_the_list_filters_are_iso_8601(
+    client: httpx.AsyncClient, team: Team, moment: str
+) -> None:
+    """`createdFrom=12345` used to be read as a Unix time."""
+    for name in ("createdFrom", "createdTo"):
+        response = await client.get(
+            "/api/tickets", headers=team.agent_headers, params={name: moment}
+        )
+        assert name in error_of(response, 422, "validation_failed")["fields"]
 
 
 # --- read ----------------------------------------------------------------------------------

@@ -28,6 +28,23 @@ def test_tags_are_trimmed_lower_cased_and_deduplicated() -> None:
     assert data.tags == ["vip", "billing"]
 
 
+@pytest.mark.parametrize("model", [TicketCreate, TicketUpdate])
+def test_tags_do_not_grow_when_lower_cased(model: type[TicketCreate] | type[TicketUpdate]) -> None:
+    """`str.lower` made `İ` two code points: 33 of them became 66 characters, too long for
+    the column. It lower-cases to `i`, so what fits the schema fits the column."""
+    body = {} if model is TicketUpdate else BASE
+    data = model.model_validate({**body, "tags": ["İ" * 64, "İSTANBUL"]})
+    assert data.tags == ["i" * 64, "istanbul"]
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate({**body, "tags": ["İ" * 65]})
+    assert _error_locs(caught) == [("tags", 0)]
+
+
+def test_tag_and_requester_email_filters_do_not_grow_when_lower_cased() -> None:
+    filters = TicketFilters.model_validate({"tag": "İ" * 64, "requesterEmail": "İ" * 254})
+    assert (filters.tag, filters.requester_email) == ("i" * 64, "i" * 254)
+
+
 def test_camel_and_snake_names_are_both_accepted() -> None:
     assert TicketCreate.model_validate({**BASE, "customFields": {"a": 1}}).custom_fields == {"a": 1}
     assert TicketCreate.model_validate({**BASE, "custom_fields": {"a": 1}}).custom_fields == {
@@ -131,6 +148,14 @@ def test_impossible_dates_are_refused(raw: str) -> None:
     with pytest.raises(ValidationError) as caught:
         TicketFilters.model_validate({"createdTo": raw})
     assert _error_locs(caught)[0][0] == "createdTo"
+
+
+@pytest.mark.parametrize("raw", ["12345", "1714550400", "1714550400.5", 12345, 1.5, "", "T10:00"])
+def test_dates_are_iso_8601_never_numbers(raw: Any) -> None:
+    """pydantic alone reads `12345` as a Unix time; the OpenAPI document says date-time."""
+    with pytest.raises(ValidationError) as caught:
+        TicketFilters.model_validate({"createdFrom": raw})
+    assert _error_locs(caught)[0][0] == "createdFrom"
 
 
 @pytest.mark.parametrize("assignee", ["me", "none", "1", "999999999"])

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from server.accounts.models import Organization
 from server.tickets import sla
 from server.tickets.models import TicketPriority
 from tests.factories import Team, configure_org
@@ -52,6 +53,38 @@ def test_null_hours_mean_no_target() -> None:
     first, resolution = sla.due_dates(settings=settings, priority=P.LOW, start=START)
     assert first == START + timedelta(hours=48)
     assert resolution is None
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        "fast",
+        {"firstResponseHours": ["HIGH", 2]},
+        {"firstResponseHours": {"HIGH": "2"}},
+        {"firstResponseHours": {"HIGH": True}},
+        {"firstResponseHours": {"HIGH": -1}},
+        {"firstResponseHours": {"HIGH": 10**9}},
+    ],
+)
+def test_a_stored_policy_the_schema_would_refuse_reads_as_the_default(policy: object) -> None:
+    """Only a hand edit can store these; they used to fail every ticket creation (500)."""
+    first, _ = sla.due_dates(settings={"sla": policy}, priority=P.HIGH, start=START)
+    assert first == START + timedelta(hours=DEFAULT_HOURS[P.HIGH][0])
+
+
+async def test_ticket_settings_of_the_wrong_shape_do_not_stop_tickets(
+    client: httpx.AsyncClient, team: Team
+) -> None:
+    await Organization.filter(id=team.org.id).update(
+        settings={"categories": "Billing", "sla": {"resolutionHours": {"HIGH": "soon"}}}
+    )
+    ticket = await create(client, team.agent_headers, priority="HIGH", category="Anything")
+    assert _at(ticket["resolutionDueAt"]) == _at(ticket["createdAt"]) + timedelta(
+        hours=DEFAULT_HOURS[P.HIGH][1]
+    )
+    org = await client.get("/api/org", headers=team.agent_headers)
+    assert org.status_code == 200, org.text
+    assert org.json()["categories"] == []
 
 
 @pytest.mark.parametrize("priority", [P.LOW, P.URGENT, P.CRITICAL])

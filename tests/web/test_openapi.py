@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 
 from server.app import build_api
 from server.web.endpoints import Access, Api, Call, Endpoint
-from server.web.openapi import ErrorResponse, build_openapi
+from server.web.openapi import IDEMPOTENCY_KEY_PARAMETER, ErrorResponse, build_openapi
 from server.web.schema import RequestModel, ResponseModel
 
 ENDPOINTS = build_api().endpoints
@@ -110,6 +110,28 @@ async def test_operation_matches_its_declaration(document: dict[str, Any], ep: E
         assert "403" in op["responses"]
     if ep.body is not None:
         assert {"400", "413", "415", "422"} <= set(op["responses"])
+    headers = [p for p in op.get("parameters", []) if p["in"] == "header"]
+    if ep.idempotent:
+        assert headers == [IDEMPOTENCY_KEY_PARAMETER]
+        assert {"409", "422"} <= set(op["responses"])
+        assert set(success["headers"]) == {"Idempotent-Replayed"}
+    else:
+        assert headers == []
+        assert "headers" not in success
+
+
+async def test_idempotency_key_schema_matches_what_the_server_accepts(
+    document: dict[str, Any],
+) -> None:
+    (param,) = (
+        p for p in document["paths"]["/api/tickets"]["post"]["parameters"] if p["in"] == "header"
+    )
+    assert param["name"] == "Idempotency-Key" and param["required"] is False
+    pattern = re.compile(param["schema"]["pattern"])
+    assert pattern.match("0b8f2c1e-5d7a-4e61-9d0a-1c2b3c4d5e6f")
+    assert pattern.match("~" * 255)
+    for refused in ("", "a b", "x" * 256, "caf\u00e9"):
+        assert not pattern.match(refused)
 
 
 async def test_error_responses_use_the_error_schema(document: dict[str, Any]) -> None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
-from pydantic import ValidationError
+import re
+from typing import Annotated
 
-from server.web.schema import Page, RequestModel, ResponseModel
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import Field, ValidationError
+
+from server.web.schema import Page, RequestModel, ResponseModel, trimmed_length_pattern
 
 
 class NewThing(RequestModel):
@@ -53,3 +58,27 @@ def test_page_envelope() -> None:
         "page": 2,
         "pageSize": 1,
     }
+
+
+class Lengths(RequestModel):
+    one: Annotated[str, Field(min_length=1)] = "x"
+    eight: Annotated[str, Field(min_length=8)] = "xxxxxxxx"
+
+
+# Blanks pydantic trims, blanks it keeps (U+001C is Python whitespace, not Unicode's), text.
+TRICKY = st.text(alphabet=" \t\n\x0b\u00a0\u3000\u2028\x85\x1c\u200b\u180eab", max_size=12)
+
+
+@given(text=TRICKY)
+def test_trimmed_length_pattern_states_what_validation_accepts(text: str) -> None:
+    # The OpenAPI document shows this pattern with every trimmed minimum length.
+    for name, min_length in (("one", 1), ("eight", 8)):
+        stated = len(text) >= min_length and bool(
+            re.search(trimmed_length_pattern(min_length), text)
+        )
+        try:
+            Lengths.model_validate({name: text})
+            accepted = True
+        except ValidationError:
+            accepted = False
+        assert stated == accepted, (name, text)

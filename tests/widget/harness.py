@@ -425,6 +425,78 @@ def composing(channel: str, person: str, value: bool) -> Callable[[Frame], bool]
     return match
 
 
+# --- colour contrast (WCAG 2) ---------------------------------------------------------------
+
+RGB = tuple[float, float, float]
+AA = 4.5  # WCAG 2 level AA, normal text
+
+
+def luminance(rgb: RGB) -> float:
+    """WCAG 2's relative luminance of an sRGB colour (channels 0..255)."""
+
+    def lin(channel: float) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = rgb
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+
+
+def contrast(a: RGB, b: RGB) -> float:
+    """WCAG 2's contrast ratio, 1 to 21."""
+    la, lb = luminance(a), luminance(b)
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+def hex_rgb(colour: str) -> RGB:
+    return (int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16))
+
+
+# An element's text as getComputedStyle has it: the colour (with alpha), the product of the
+# opacities from the element up to the nearest opaque background (they fade the text into it),
+# that background, the opacity above it (which would fade both into whatever is behind), and
+# whether a translucent background lies in between.
+_TEXT_ON_JS = """(el) => {
+  const rgba = (s) => {
+    const p = s.match(/rgba?\\(([^)]*)\\)/)[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+    return p.length > 3 ? p : [...p, 1];
+  };
+  const up = (node) => node.parentElement || node.getRootNode().host || null;
+  let opacity = 1, translucent = false, node = el;
+  for (; node; node = up(node)) {
+    const style = getComputedStyle(node);
+    const bg = rgba(style.backgroundColor);
+    if (bg[3] === 1) break;
+    if (bg[3] > 0) translucent = true;
+    opacity *= Number(style.opacity);
+  }
+  if (!node) return null;
+  const background = rgba(getComputedStyle(node).backgroundColor).slice(0, 3);
+  let above = 1;
+  for (let n = node; n; n = up(n)) above *= Number(getComputedStyle(n).opacity);
+  return {color: rgba(getComputedStyle(el).color), opacity, background, above, translucent,
+          text: el.textContent};
+}"""
+
+
+async def text_contrast(element: Locator) -> tuple[float, dict[str, Any]]:
+    """The contrast of an element's text against its background as the page draws it: the
+    text colour blended into the background by its alpha and every opacity in between.
+    Returns the ratio and what it was computed from."""
+    seen: dict[str, Any] | None = await element.evaluate(_TEXT_ON_JS)
+    assert seen is not None, "no opaque background behind the element"
+    assert seen["above"] == 1 and not seen["translucent"], f"cannot measure: {seen}"
+    *rgb, alpha = seen["color"]
+    a = alpha * seen["opacity"]
+    bg = seen["background"]
+    drawn = (
+        rgb[0] * a + bg[0] * (1 - a),
+        rgb[1] * a + bg[1] * (1 - a),
+        rgb[2] * a + bg[2] * (1 - a),
+    )
+    return contrast(drawn, (bg[0], bg[1], bg[2])), seen
+
+
 # --- the widget in a page ------------------------------------------------------------------
 
 

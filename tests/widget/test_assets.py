@@ -111,3 +111,18 @@ def test_every_text_key_used_in_the_code_exists() -> None:
         used |= set(re.findall(r"""\bt\(\s*["']([\w.]+)["']""", path.read_text(encoding="utf-8")))
     assert used, "no t(...) calls found"
     assert sorted(used - set(en)) == []
+
+
+def test_only_disabled_controls_are_faded() -> None:
+    """Opacity blends text into its background and undoes the contrast its colour was chosen
+    for (text on the primary colour: docs/widget.md); WCAG exempts only inactive controls."""
+    css = re.sub(r"/\*.*?\*/", "", (WIDGET / "widget.css").read_text(encoding="utf-8"), flags=re.S)
+    rules = re.findall(r"([^{}]+)\{([^{}]*)\}", css)
+    assert len(rules) > 50, "the stylesheet no longer parses as rules"
+    faded = [
+        selector.strip()
+        for selector, body in rules
+        for value in re.findall(r"\bopacity\s*:\s*([^;]+)", body)
+        if value.strip() != "1"  # what ::placeholder needs in Firefox; it fades nothing
+    ]
+    assert [s for s in faded if ":disabled" not in s] == []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from playwright.async_api import Locator, expect
+from playwright.async_api import Locator, Route, expect
 
 from server.accounts import service as accounts
 from tests.factories import configure_org
@@ -199,3 +199,46 @@ async def test_the_contact_us_tab_offers_the_ticket_form_even_when_agents_are_on
     assert ticket["subject"] == filed.subject
     assert ticket["priority"] == "HIGH"
     widget.assert_no_page_errors()
+
+
+async def test_a_ticket_sent_again_after_the_answer_was_lost_is_filed_once(
+    shop: Shop, widget: Widget
+) -> None:
+    """The network drops the server's answer to the contact form (the ticket IS stored): the
+    customer sees a network error and sends again; the widget's `Idempotency-Key` makes the
+    server answer with the first ticket instead of filing a second one."""
+    await widget.goto(shop.page_url())
+    await widget.open()
+    form = widget.part("ticket-form")
+    await expect(form).to_be_visible(timeout=LIVE_MS)
+    await form.locator("input[name=name]").fill("Rita Customer")
+    await form.locator("input[name=email]").fill(f"{unique('rita')}@example.com")
+    await widget.part("next").click()
+    await expect(form).to_have_attribute("data-step", "issue")
+    subject = unique("Lost answer")
+    await form.locator("input[name=subject]").fill(subject)
+    await form.locator("textarea[name=description]").fill("The first answer never arrives.")
+
+    keys: list[str | None] = []
+
+    async def lose_the_first_answer(route: Route) -> None:
+        keys.append(await route.request.header_value("idempotency-key"))
+        if len(keys) == 1:
+            await route.fetch()  # the server files the ticket ...
+            await route.abort("connectionreset")  # ... and its answer is lost
+        else:
+            await route.continue_()
+
+    await widget.page.route("**/api/embed/tickets", lose_the_first_answer)
+    await widget.part("submit-ticket").click()
+    form_error = form.locator("[data-parley=field-error][data-field=form]")
+    await expect(form_error).to_be_visible(timeout=LIVE_MS)
+    await expect(form).to_have_attribute("data-step", "issue")
+
+    await widget.part("submit-ticket").click()
+    await expect(form).to_have_attribute("data-step", "done", timeout=LIVE_MS)
+    reference = (await widget.part("ticket-ref").inner_text()).strip()
+
+    assert len(keys) == 2 and keys[0] and keys[0] == keys[1], keys
+    found = await shop.desk.call("GET", f"/api/tickets?q={subject}")
+    assert [t["reference"] for t in found["items"]] == [reference]

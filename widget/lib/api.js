@@ -16,7 +16,11 @@ export class ApiError extends Error {
 }
 
 export function createApi({ base, getToken, renewSession }) {
-  async function request(method, path, { body, query, auth = true, retried = false } = {}) {
+  async function request(
+    method,
+    path,
+    { body, query, auth = true, retried = false, idempotencyKey = null } = {}
+  ) {
     let url = base + path;
     if (query) {
       const params = new URLSearchParams();
@@ -26,6 +30,7 @@ export function createApi({ base, getToken, renewSession }) {
     }
     const headers = {};
     if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
     const token = auth ? getToken() : null;
     if (auth) {
       if (!token) await renewSession();
@@ -45,7 +50,7 @@ export function createApi({ base, getToken, renewSession }) {
     }
     if (res.status === 401 && auth && !retried) {
       await renewSession();
-      return request(method, path, { body, query, auth, retried: true });
+      return request(method, path, { body, query, auth, retried: true, idempotencyKey });
     }
     let data = null;
     try {
@@ -63,4 +68,26 @@ export function createApi({ base, getToken, renewSession }) {
     return data;
   }
   return request;
+}
+
+// One Idempotency-Key per thing the visitor sends: sending the same body again (after a
+// network failure, say) reuses the key, so a create that did reach the server is answered
+// with its first result instead of being made twice. `done()` after a success.
+export function retryKey() {
+  let last = null;
+  return {
+    for(body) {
+      const text = JSON.stringify(body);
+      if (!last || last.text !== text) last = { text, key: newKey() };
+      return last.key;
+    },
+    done() {
+      last = null;
+    }
+  };
+}
+
+function newKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16)); // randomUUID needs a secure page
+  return "w-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -2,7 +2,7 @@
 // issue → confirmation with the reference and a tracking link. Validation on each step; the
 // server's 422 `fields` are shown next to the fields they name.
 
-import { ApiError } from "../lib/api.js";
+import { ApiError, retryKey } from "../lib/api.js";
 import { focusFirst, h, isEmail, markFields, show } from "../lib/dom.js";
 
 const PRIORITIES = ["LOW", "MEDIUM", "HIGH", "URGENT"];
@@ -21,6 +21,7 @@ export function trackingUrl(ref) {
 }
 
 export function createTicketForm(ctx) {
+  const sendKey = retryKey(); // the same form sent again is the same create
   const { t, i18n, api } = ctx;
   let step = "contact";
   let prefilledFor = null;
@@ -235,7 +236,8 @@ export function createTicketForm(ctx) {
     submit.disabled = true;
     try {
       await ctx.ensureSession();
-      const r = await api("POST", "/api/embed/tickets", { body });
+      const r = await api("POST", "/api/embed/tickets", { body, idempotencyKey: sendKey.for(body) });
+      sendKey.done();
       done(r.ticket);
     } catch (err) {
       if (!(err instanceof ApiError)) {

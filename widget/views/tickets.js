@@ -2,13 +2,14 @@
 // status endpoint), and a ticket's detail (status, priority, category, timeline, public
 // replies, a reply box), kept current by the contact channel's ticket events.
 
-import { ApiError } from "../lib/api.js";
+import { ApiError, retryKey } from "../lib/api.js";
 import { clear, focusFirst, h, isEmail, linkify, show } from "../lib/dom.js";
 
 const PAGE_SIZE = 20;
 const NO_REPLIES = ["CLOSED", "CANCELLED"];
 
 export function createTickets(ctx) {
+  const replyKey = retryKey(); // the same form sent again is the same create
   const { t, i18n, api } = ctx;
   let items = [];
   let total = 0;
@@ -382,8 +383,10 @@ export function createTickets(ctx) {
     replySend.disabled = true;
     try {
       const r = await api("POST", `/api/embed/tickets/${encodeURIComponent(ref)}/responses`, {
-        body: { content }
+        body: { content },
+        idempotencyKey: replyKey.for([ref, content])
       });
+      replyKey.done();
       replyInput.value = "";
       if (detail && detail.ticket.reference === ref) {
         if (r.ticket && r.ticket.responses) detail.ticket = r.ticket;
@@ -395,7 +398,8 @@ export function createTickets(ctx) {
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       let text = err.network ? t("errNetwork") : err.message || t("errGeneric");
-      if (err.status === 409) text = t("ticketClosed");
+      const closed = err.code === "ticket_closed";
+      if (closed) text = t("ticketClosed");
       else if (err.status === 422 && err.fields) text = err.fields.content || Object.values(err.fields)[0];
       else if (err.status === 429) {
         ctx.notice.wait(err.retryAfter || 5);
@@ -403,7 +407,7 @@ export function createTickets(ctx) {
       }
       replyError.textContent = text;
       show(replyError, true);
-      if (err.status === 409) scheduleReload();
+      if (closed) scheduleReload();
     } finally {
       replySend.disabled = false;
     }
