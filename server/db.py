@@ -163,9 +163,22 @@ def _asyncpg_says_unavailable(asyncpg: Any, error: BaseException) -> bool:
     # are about a query, not about the server.
     if type(error) is asyncpg.ObjectNotInPrerequisiteStateError:
         return True
-    return isinstance(error, asyncpg.InterfaceError) and bool(
-        _PG_CONNECTION_GONE.search(str(error))
-    )
+    if isinstance(error, asyncpg.InterfaceError):
+        return bool(_PG_CONNECTION_GONE.search(str(error)))
+    # Handing back a connection the server terminated mid-query can fail inside asyncpg's
+    # reset ("cannot switch to state 15; another operation (2) is in progress"): the pool
+    # drops that connection, so the next request gets a fresh one.
+    return isinstance(error, asyncpg.InternalClientError) and _raised_in_pool_release(error)
+
+
+def _raised_in_pool_release(error: BaseException) -> bool:
+    traceback = error.__traceback__
+    while traceback is not None:
+        frame = traceback.tb_frame
+        if frame.f_globals.get("__name__") == "asyncpg.pool" and frame.f_code.co_name == "release":
+            return True
+        traceback = traceback.tb_next
+    return False
 
 
 def _raised_in_driver(error: BaseException) -> bool:

@@ -175,3 +175,23 @@ def test_a_cause_hidden_with_from_none_does_not_count() -> None:
             raise ValueError("deliberately unrelated") from None
     except ValueError as exc:
         assert unavailable(exc) is None
+
+
+def _raised_in(module: str, function: str, error: BaseException) -> BaseException:
+    """`error` as raised by `function` of `module` (the traceback names both)."""
+    namespace: dict[str, object] = {"__name__": module, "error": error}
+    exec(f"def {function}():\n    raise error\n", namespace)
+    try:
+        namespace[function]()  # type: ignore[operator]
+    except BaseException as raised:
+        return raised
+    raise AssertionError("not raised")
+
+
+def test_a_terminated_connection_failing_its_release_is_unavailable() -> None:
+    # Seen when the server terminated a connection mid-query: asyncpg's pool fails to reset it.
+    message = "cannot switch to state 15; another operation (2) is in progress"
+    in_release = _raised_in("asyncpg.pool", "release", asyncpg.InternalClientError(message))
+    assert unavailable(in_release) is not None
+    elsewhere = _raised_in("server.tickets.queries", "release", type(in_release)(message))
+    assert unavailable(elsewhere) is None
