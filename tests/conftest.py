@@ -31,6 +31,8 @@ from server.migrate import upgrade
 from server.settings import Settings
 from tests.factories import Team, make_team
 
+pytest_plugins = ["tests.watchdog"]
+
 # Cheap argon2 parameters for the suite: every test's team hashes passwords, and the default
 # cost (64 MiB, 3 passes) made hashing most of the run time. Still argon2id, still verified.
 secrets._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

@@ -22,7 +22,7 @@ import asyncio
 import functools
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -145,12 +145,13 @@ class RequestBodyTimeout:
         self.timeout_seconds = timeout_seconds
         self.min_bytes_per_second = min_bytes_per_second
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not `async def`: a WebSocket goes straight to the app, without a coroutine of ours
+        # held for the socket's whole life (memory per socket, see bench/README.md).
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
         body = _BodyDeadline(receive, self.timeout_seconds, self.min_bytes_per_second)
-        await self.app(scope, body.receive, send)
+        return self.app(scope, body.receive, send)
 
 
 class _BodyDeadline:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Awaitable
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse
@@ -46,10 +47,14 @@ class UnhandledErrorMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not `async def`: a WebSocket goes straight to the app, without a coroutine of ours
+        # held for the socket's whole life (memory per socket, see bench/README.md).
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
+        return self._http(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         rid = _incoming_request_id(scope) or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid  # `request.state.request_id`
         started = False
