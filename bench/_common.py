@@ -144,6 +144,23 @@ async def throwaway_database(
                 await admin.close()
 
 
+@contextlib.asynccontextmanager
+async def seeding(url: str) -> AsyncIterator[None]:
+    """`url` migrated, with Tortoise open on it so a benchmark seeds through the real services
+    (`server.accounts.service` and the like); closed on the way out."""
+    from tortoise import Tortoise
+
+    from server.db import tortoise_config
+    from server.migrate import upgrade
+
+    await upgrade(url)
+    await Tortoise.init(config=tortoise_config(url))
+    try:
+        yield
+    finally:
+        await Tortoise.close_connections()
+
+
 async def backend_pids(conn: asyncpg.Connection) -> list[int]:
     """PostgreSQL server processes serving `conn`'s database, `conn`'s own excluded."""
     rows = await conn.fetch(

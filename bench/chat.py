@@ -61,6 +61,7 @@ from bench._common import (
     percentile,
     run_interruptibly,
     scratch_database,
+    seeding,
 )
 
 ORG_SLUG = "chatbench"
@@ -150,16 +151,10 @@ async def prepare_database(url: str) -> str:
     """Migrate, then the organisation, its admin and its agent through the account services.
 
     Returns the organisation's widget site key."""
-    from tortoise import Tortoise
-
     from server.accounts.models import Role
     from server.accounts.service import create_agent, create_organization
-    from server.db import tortoise_config
-    from server.migrate import upgrade
 
-    await upgrade(url)
-    await Tortoise.init(config=tortoise_config(url))
-    try:
+    async with seeding(url):
         org = await create_organization(name="Chat Bench Co", slug=ORG_SLUG, ticket_prefix="CHB")
         await create_agent(
             organization_id=org.id, email=ADMIN_EMAIL, name="Bench Admin",
@@ -170,8 +165,6 @@ async def prepare_database(url: str) -> str:
             password=PASSWORD, role=Role.AGENT,
         )  # fmt: skip
         return str(org.site_key)
-    finally:
-        await Tortoise.close_connections()
 
 
 def database(args: argparse.Namespace) -> contextlib.AbstractAsyncContextManager[str]:

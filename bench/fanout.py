@@ -65,6 +65,7 @@ from bench._common import (
     percentile,
     run_interruptibly,
     scratch_database,
+    seeding,
 )
 
 ORG_SLUG = "fanout"
@@ -581,23 +582,15 @@ class FanoutServer(ParleyServer):
 
 async def prepare_parley_database(url: str) -> None:
     """Migrate, then one organisation and one agent, through the real services."""
-    from tortoise import Tortoise
-
     from server.accounts.models import Role
     from server.accounts.service import create_agent, create_organization
-    from server.db import tortoise_config
-    from server.migrate import upgrade
 
-    await upgrade(url)
-    await Tortoise.init(config=tortoise_config(url))
-    try:
+    async with seeding(url):
         org = await create_organization(name="Fanout Co", slug=ORG_SLUG, ticket_prefix="FAN")
         await create_agent(
             organization_id=org.id, email=AGENT_EMAIL, name="Fanout Agent",
             password=PASSWORD, role=Role.ADMIN,
         )  # fmt: skip
-    finally:
-        await Tortoise.close_connections()
 
 
 def parley_database(args: argparse.Namespace) -> contextlib.AbstractAsyncContextManager[str]:

@@ -38,6 +38,7 @@ from bench._common import (
     memory_kib,
     run_interruptibly,
     scratch_database,
+    seeding,
 )
 
 ORG_SLUG = "histmem"
@@ -75,23 +76,15 @@ class Figures:
 
 async def prepare_database(url: str) -> None:
     """Migrate, then one organisation and one agent, through the real services."""
-    from tortoise import Tortoise
-
     from server.accounts.models import Role
     from server.accounts.service import create_agent, create_organization
-    from server.db import tortoise_config
-    from server.migrate import upgrade
 
-    await upgrade(url)
-    await Tortoise.init(config=tortoise_config(url))
-    try:
+    async with seeding(url):
         org = await create_organization(name="History Co", slug=ORG_SLUG, ticket_prefix="HIS")
         await create_agent(
             organization_id=org.id, email=AGENT_EMAIL, name="History Agent",
             password=PASSWORD, role=Role.ADMIN,
         )  # fmt: skip
-    finally:
-        await Tortoise.close_connections()
 
 
 async def run_one(name: str, database_url: str, overrides: dict[str, str], args: Any) -> Figures:
