@@ -36,6 +36,7 @@ from server.chat import routing
 from server.chat.limits import ChatLimiter
 from server.db import tortoise_config
 from server.errors import ErrorCode, NotReady, ParleyError, Unauthenticated, error_body
+from server.organization import routes as organization_routes
 from server.settings import Settings
 from server.tickets import embed_routes as ticket_embed_routes
 from server.tickets import routes as ticket_routes
@@ -83,6 +84,7 @@ def redis_client(url: str) -> aioredis.Redis:
 def build_api() -> Api:
     api = Api()
     api.include(account_routes.api)
+    api.include(organization_routes.api)
     api.include(embed_routes.api)
     api.include(ticket_routes.api)
     api.include(chat_routes.api)
@@ -236,9 +238,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", _healthz),
         Route("/readyz", _readyz),
         Route("/openapi.json", openapi_json),
-        *api.routes(
-            authenticate, settings.max_body_bytes, authenticate_visitor, state.idempotency
-        ),
+        *api.routes(authenticate, settings.max_body_bytes, authenticate_visitor, state.idempotency),
         *websocket_routes(),
         *widget_routes(),
         *console_routes(),

@@ -120,9 +120,7 @@ class Settings:
             "embed_session_rate_per_ip": _rate(env, "EMBED_SESSION_RATE_PER_IP", "60/hour"),
             "chat_start_rate": _rate(env, "CHAT_START_RATE", "6/12hours"),
             "chat_message_rate": _rate(env, "CHAT_MESSAGE_RATE", "20/10seconds"),
-            "ticket_lookup_rate_per_ip": _rate(
-                env, "TICKET_LOOKUP_RATE_PER_IP", "20/10minutes"
-            ),
+            "ticket_lookup_rate_per_ip": _rate(env, "TICKET_LOOKUP_RATE_PER_IP", "20/10minutes"),
         }
         if values["workers"] > 1 and not values["redis_url"]:
             # In-process broadcast reaches only the sockets of the process that published.

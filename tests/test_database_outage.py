@@ -198,8 +198,7 @@ async def test_postgres_going_away_and_coming_back(
             await pg_execute(
                 TEST_DATABASE_URL,
                 f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                f" WHERE datname = '{name}'",
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
             )
             await wait_until(
                 lambda: no_backends(name), within=10, what="the server's sessions ended"

@@ -14,11 +14,10 @@ from typing import Annotated
 from pydantic import EmailStr, Field, StringConstraints
 from starlette.requests import Request
 
-from server.accounts import embed, service, visitor_tokens
+from server.accounts import service, visitor_tokens
 from server.accounts.models import Contact, Organization
-from server.accounts.schemas import Name, WidgetOut
+from server.accounts.schemas import Name
 from server.errors import Forbidden
-from server.tickets import service as tickets
 from server.web import origins
 from server.web.endpoints import Access, Api, Call
 from server.web.schema import RequestModel, ResponseModel
@@ -63,26 +62,6 @@ class EmbedSessionOut(ResponseModel):
     contact: VisitorContact
 
 
-class EmbedConfigQuery(RequestModel):
-    site_key: SiteKey
-
-
-class EmbedOrganization(ResponseModel):
-    name: str
-
-
-class EmbedConfigOut(ResponseModel):
-    organization: EmbedOrganization
-    widget: WidgetOut
-    categories: list[str]
-    available_now: bool = Field(
-        description="An agent is online and it is within business hours: offer chat; else the "
-        "ticket form."
-    )
-    within_business_hours: bool
-    websocket_url: str
-
-
 def check_origin(request: Request, org: Organization) -> None:
     settings = request.app.state.parley.settings
     if not origins.origin_allowed(request, settings.allowed_origins, service.allowed_origins(org)):
@@ -124,31 +103,6 @@ async def embed_session(call: Call) -> EmbedSessionOut:
         ttl=timedelta(hours=settings.visitor_token_ttl_hours),
     )  # fmt: skip
     return EmbedSessionOut(token=token, expires_at=expires_at, contact=_visitor(contact))
-
-
-@api.endpoint(
-    "GET", "/api/embed/config", summary="The widget's configuration", tag=TAG,
-    access=Access.PUBLIC, query=EmbedConfigQuery, response=EmbedConfigOut, errors=(403, 404),
-)  # fmt: skip
-async def embed_config(call: Call) -> EmbedConfigOut:
-    """Branding, greeting, pre-chat fields, categories, whether someone can chat now, and
-    where the widget's WebSocket is."""
-    request = call.request
-    org = await service.organization_for_site_key(call.query.site_key)
-    check_origin(request, org)
-    widget = service.widget_settings(org)
-    hub = request.app.state.parley.hub
-    within = embed.within_business_hours(widget.get("businessHours"), service.now())
-    available = within and await embed.agents_online(hub.presence, org)
-    scheme = "wss" if request.url.scheme == "https" else "ws"
-    return EmbedConfigOut(
-        organization=EmbedOrganization(name=org.name),
-        widget=WidgetOut.model_validate(widget),
-        categories=tickets.ticket_categories(org),
-        available_now=available,
-        within_business_hours=within,
-        websocket_url=f"{scheme}://{request.headers.get('host', '')}/ws/widget",
-    )
 
 
 @api.endpoint(

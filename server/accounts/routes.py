@@ -7,7 +7,6 @@ from datetime import timedelta
 from pydantic import BaseModel
 
 from server.accounts import service
-from server.accounts.models import Organization
 from server.accounts.schemas import (
     AgentCreate,
     AgentEnvelope,
@@ -25,12 +24,8 @@ from server.accounts.schemas import (
     LoginResponse,
     MeResponse,
     OrganizationBrief,
-    OrganizationOut,
-    OrganizationUpdate,
     VisitorTokenOut,
-    WidgetOut,
 )
-from server.tickets import service as tickets
 from server.web.endpoints import Access, Api, Call
 from server.web.schema import Page
 
@@ -193,50 +188,3 @@ async def search_contacts(call: Call) -> BaseModel:
         items=[ContactSummary.model_validate(c) for c in items],
         total=total, page=q.page, page_size=q.page_size,
     )  # fmt: skip
-
-
-def _organization_out(org: Organization, *, admin: bool) -> OrganizationOut:
-    return OrganizationOut(
-        id=org.id, name=org.name, slug=org.slug, ticket_prefix=org.ticket_prefix,
-        allowed_origins=service.allowed_origins(org), site_key=org.site_key or "",
-        widget=WidgetOut.model_validate(service.widget_settings(org)),
-        categories=tickets.ticket_categories(org),
-        default_priority=tickets.default_priority(org.settings or {}),
-        identity_secret=org.identity_secret if admin else None,
-    )  # fmt: skip
-
-
-@api.endpoint(
-    "GET", "/api/org", summary="The organisation", tag="organisation",
-    response=OrganizationOut,
-)  # fmt: skip
-async def get_org(call: Call) -> BaseModel:
-    """The organisation, its widget's site key and settings (the identity secret: admins)."""
-    org = await service.get_organization(organization_id=call.agent.organization_id)
-    return _organization_out(org, admin=call.agent.is_admin)
-
-
-@api.endpoint(
-    "PATCH", "/api/org", summary="Change the organisation", tag="organisation",
-    access=Access.ADMIN, body=OrganizationUpdate, response=OrganizationOut, errors=(403, 422),
-)  # fmt: skip
-async def update_org(call: Call) -> BaseModel:
-    """Set the widget's allowed origins and settings (given fields only; admins only)."""
-    b = call.body
-    widget = (
-        b.widget.model_dump(mode="json", by_alias=True, exclude_unset=True) if b.widget else None
-    )
-    org = await service.update_organization(
-        principal=call.agent, allowed_origins=b.allowed_origins, widget=widget
-    )
-    return _organization_out(org, admin=True)
-
-
-@api.endpoint(
-    "POST", "/api/org/identity-secret", summary="Rotate the identity secret",
-    tag="organisation", access=Access.ADMIN, response=OrganizationOut, errors=(403,),
-)  # fmt: skip
-async def rotate_identity_secret(call: Call) -> BaseModel:
-    """A new identity secret; `userHash`es made with the old one are refused from now on."""
-    org = await service.rotate_identity_secret(principal=call.agent)
-    return _organization_out(org, admin=True)

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import EmailStr, Field, StringConstraints, field_validator
 
 from server.accounts.models import Role
-from server.tickets.models import TicketPriority
 from server.web.schema import RequestModel, ResponseModel, lower_cased, omittable
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -244,26 +243,3 @@ class WidgetOut(ResponseModel):
     routing: Literal["manual", "automatic"]
     allow_priority: bool
     offline_grace_seconds: int
-
-
-class OrganizationOut(ResponseModel):
-    id: int
-    name: str
-    slug: str
-    ticket_prefix: str
-    allowed_origins: list[str] = Field(
-        description="Origins whose pages may use the widget (`/api/embed/*`, `/ws/widget`)."
-    )
-    site_key: str = Field(description="The widget's public key (`data-site-key`).")
-    widget: WidgetOut
-    categories: list[str] = Field(description="Ticket categories (empty: free text).")
-    default_priority: TicketPriority = Field(description="The priority new tickets get by default.")
-    identity_secret: str | None = Field(
-        description="For identity verification (admins only; null for agents). Keep it on "
-        "your servers: `userHash = HMAC-SHA256(identitySecret, userId)` in hex."
-    )
-
-
-class OrganizationUpdate(RequestModel):
-    allowed_origins: list[Origin] | None = Field(default=None, max_length=100)
-    widget: WidgetSettings | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -526,13 +527,17 @@ async def update_organization(
     principal: Principal,
     allowed_origins: list[str] | None = None,
     widget: dict[str, Any] | None = None,
+    other_settings: Mapping[str, Any] | None = None,
 ) -> Organization:
     """Admins change the widget's origins and settings (`widget`: given keys only; a null
-    value puts that setting back to its default)."""
+    value puts that setting back to its default), and with them, in the same write, settings
+    another domain owns and has validated (`other_settings`, top-level keys of
+    `Organization.settings`, e.g. the ticket categories; None removes a key, so it reads as
+    that domain's default)."""
     principal.require_admin()
-    if allowed_origins is None and not widget:
+    if allowed_origins is None and not widget and not other_settings:
         raise ValidationFailed(
-            "Nothing to change.", fields={"body": "Give allowedOrigins or widget."}
+            "Nothing to change.", fields={"body": "Give at least one setting to change."}
         )
     async with in_transaction() as conn:
         org = await (
@@ -548,6 +553,11 @@ async def update_organization(
             settings["allowedOrigins"] = list(dict.fromkeys(allowed_origins))
         if widget:
             settings["widget"] = _changed_widget(settings.get("widget"), widget)
+        for key, value in (other_settings or {}).items():
+            if value is None:
+                settings.pop(key, None)
+            else:
+                settings[key] = value
         org.settings = settings
         await org.save(using_db=conn, update_fields=["settings", "updated_at"])
     return org

@@ -316,9 +316,7 @@ class MemoryHistory(History):
         # A channel only ever loses its oldest entries, so it keeps `seq` while its oldest
         # is not newer.
         return (
-            self._channels.get(key) is state
-            and bool(state.entries)
-            and state.entries[0].seq <= seq
+            self._channels.get(key) is state and bool(state.entries) and state.entries[0].seq <= seq
         )
 
     def _keep(self, channel_key: str, state: _MemoryChannel, kept: _Kept) -> None:

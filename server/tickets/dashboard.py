@@ -54,9 +54,7 @@ async def dashboard(*, principal: Principal, today: date | None = None) -> Dashb
     created = await tickets.filter(created_at__gte=since).values_list(
         "created_at", "first_response_at"
     )
-    resolved_at = await tickets.filter(resolved_at__gte=since).values_list(
-        "resolved_at", flat=True
-    )
+    resolved_at = await tickets.filter(resolved_at__gte=since).values_list("resolved_at", flat=True)
     days = {first_day + timedelta(days=n): [0, 0] for n in range(DAYS)}
     waits = []
     for created_at, first_response_at in created:

@@ -85,7 +85,7 @@ CustomFields = Annotated[
 ]
 
 
-def _unique(tags: list[str] | None) -> list[str] | None:
+def unique(tags: list[str] | None) -> list[str] | None:
     return list(dict.fromkeys(tags)) if tags is not None else None
 
 
@@ -129,7 +129,7 @@ class TicketCreate(RequestModel):
     assignee_id: int | None = None
 
     _custom = field_validator("custom_fields")(_check_custom_fields)
-    _tags = field_validator("tags")(_unique)
+    _tags = field_validator("tags")(unique)
 
 
 class WidgetTicketCreate(RequestModel):
@@ -167,7 +167,7 @@ class TicketUpdate(RequestModel):
     status: TicketStatus = omittable()
 
     _custom = field_validator("custom_fields")(_check_custom_fields)
-    _tags = field_validator("tags")(_unique)
+    _tags = field_validator("tags")(unique)
 
 
 class SeenPosition(RequestModel):
@@ -234,9 +234,9 @@ class TicketFilters(RequestModel):
     )
     category: Category | None = None
     tag: Tag | None = None
-    requester_email: (
-        Annotated[str, StringConstraints(max_length=254), lower_cased(254)] | None
-    ) = None
+    requester_email: Annotated[str, StringConstraints(max_length=254), lower_cased(254)] | None = (
+        None
+    )
     requester_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(
         default=None, description="The requester's contact id (a customer's tickets)."
     )
@@ -363,4 +363,4 @@ class TicketSettings(RequestModel):
     default_priority: TicketPriority | None = None
     sla: SlaPolicy | None = None
 
-    _categories = field_validator("categories")(_unique)
+    _categories = field_validator("categories")(unique)

@@ -286,9 +286,7 @@ async def assign_ticket(
     *, principal: Principal, ref: str | int, agent_id: int | None
 ) -> LoadedTicket:
     org = await organization_of(principal)
-    agent = (
-        await assignable_agent(principal, agent_id, "agentId") if agent_id is not None else None
-    )
+    agent = await assignable_agent(principal, agent_id, "agentId") if agent_id is not None else None
     trail = AuditTrail(principal)
     async with in_transaction() as conn:
         ticket = await lock_ticket(principal, ref, org.ticket_prefix, conn)
@@ -508,6 +506,14 @@ async def delete_ticket(*, principal: Principal, ref: str | int) -> LoadedTicket
         await announce.deleted(loaded, conn)
     await outbox.relayed()
     return loaded
+
+
+def ticket_settings_changes(**given: Any) -> dict[str, Any]:
+    """The `Organization.settings` keys for ticket settings given by name (`categories`,
+    `default_priority`), validated by `TicketSettings`; a None value stays None, which
+    `accounts.update_organization` reads as "back to the default"."""
+    settings = TicketSettings.model_validate({_camel(name): value for name, value in given.items()})
+    return settings.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
 async def configure_ticket_settings(

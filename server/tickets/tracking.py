@@ -138,8 +138,8 @@ async def own_tickets(
     org = await Organization.get(id=contact.organization_id)
     query = Ticket.filter(organization_id=contact.organization_id, requester_id=contact.id)
     total = await query.count()
-    rows = await query.order_by("-created_at", "-id").offset((page - 1) * page_size).limit(
-        page_size
+    rows = (
+        await query.order_by("-created_at", "-id").offset((page - 1) * page_size).limit(page_size)
     )
     return [
         TicketSummary(
@@ -159,9 +159,7 @@ async def own_ticket(*, contact: Contact, ref: str) -> PublicTicketView:
     where = ref_filter(ref, org.ticket_prefix)
     if "id" in where and not 0 < where["id"] <= MAX_ID:
         raise _not_found()
-    ticket = await Ticket.filter(
-        organization_id=org.id, requester_id=contact.id, **where
-    ).first()
+    ticket = await Ticket.filter(organization_id=org.id, requester_id=contact.id, **where).first()
     if ticket is None:
         raise NotFound(f"Ticket {ref.strip()!r} not found.")
     return await public_view(ticket, org.ticket_prefix)

@@ -40,9 +40,7 @@ async def test_contacts_never_cross_organisations(
     r = await client.get("/api/contacts", params={"q": marker}, headers=team.agent_headers)
     assert r.json()["total"] == 0
     assert (await client.get("/api/contacts")).status_code == 401
-    bad = await client.get(
-        "/api/contacts", params={"pageSize": 1000}, headers=team.agent_headers
-    )
+    bad = await client.get("/api/contacts", params={"pageSize": 1000}, headers=team.agent_headers)
     assert bad.status_code == 422
 
 

@@ -342,5 +342,3 @@ async def test_any_bad_first_frame_is_refused_with_4401(
     live_server: LiveServer, endpoint: str, frame: str | bytes
 ) -> None:
     await refused_before_auth(getattr(live_server, endpoint), frame)
-
-

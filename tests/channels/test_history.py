@@ -57,9 +57,7 @@ class Backend:
     ) -> History:
         """A history with the given limits (Redis ones share the server's state)."""
         if self.redis is None:
-            return MemoryHistory(
-                max_events, max_age_seconds, max_bytes=max_bytes, clock=self.clock
-            )
+            return MemoryHistory(max_events, max_age_seconds, max_bytes=max_bytes, clock=self.clock)
         return RedisHistory(self.redis, max_events, max_age_seconds, max_bytes=max_bytes)
 
     def channel(self, ticket_id: int = 1, organization_id: int | None = None) -> str:

@@ -987,9 +987,10 @@ async def test_subscribe_while_redis_is_away_is_not_ready(
 
     token = token_of(team.agent_headers)
     try:
-        async with session(live_server.ws_url, token) as watching, session(
-            live_server.ws_url, token
-        ) as late:
+        async with (
+            session(live_server.ws_url, token) as watching,
+            session(live_server.ws_url, token) as late,
+        ):
             await watching.subscribe(channel)  # the channel's feed is live in this process
             monkeypatch.setattr(history, "latest", latest)
             await late.send({"type": "subscribe", "channel": channel})

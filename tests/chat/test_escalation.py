@@ -307,9 +307,9 @@ async def test_tags_fit_their_column_once_lower_cased(
     """`str.lower` made `İ` two code points: 33 of them passed the 64-character check, then
     the tag row could not be stored (500). It lower-cases to `i`."""
     _, conversation_id = await new_chat(client, team)
-    error = (
-        await escalate(client, team.agent_headers, conversation_id, 422, tags=["İ" * 65])
-    )["error"]
+    error = (await escalate(client, team.agent_headers, conversation_id, 422, tags=["İ" * 65]))[
+        "error"
+    ]
     assert "tags.0" in error["fields"]
     ticket = (await escalate(client, team.agent_headers, conversation_id, tags=["İ" * 64]))[
         "ticket"

@@ -118,9 +118,7 @@ async def test_same_key_with_another_body_or_path_is_409_reused(
     assert other_body.json()["error"]["code"] == "idempotency_key_reused"
     ref = first.json()["ticket"]["reference"]
     reply = json.dumps({"content": "On it."}).encode()
-    other_path = await post(
-        client, f"/api/tickets/{ref}/responses", reply, team.agent_headers, key
-    )
+    other_path = await post(client, f"/api/tickets/{ref}/responses", reply, team.agent_headers, key)
     assert other_path.status_code == 409
     assert other_path.json()["error"]["code"] == "idempotency_key_reused"
     assert await tickets_of(team) == 1
@@ -139,15 +137,11 @@ async def test_a_refused_request_leaves_the_key_free(client: httpx.AsyncClient, 
     assert REPLAYED not in fixed.headers
     # A refusal from the service itself (a duplicate email: 409) frees the key too.
     agent = {"email": team.agent.email, "name": "Twin", "password": "correct horse battery"}
-    clash = await post(
-        client, "/api/agents", json.dumps(agent).encode(), team.admin_headers, key
-    )
+    clash = await post(client, "/api/agents", json.dumps(agent).encode(), team.admin_headers, key)
     assert clash.status_code == 409
     assert clash.json()["error"]["code"] == "conflict"
     agent["email"] = f"{unique('twin')}@example.com"
-    created = await post(
-        client, "/api/agents", json.dumps(agent).encode(), team.admin_headers, key
-    )
+    created = await post(client, "/api/agents", json.dumps(agent).encode(), team.admin_headers, key)
     assert created.status_code == 201, created.text
 
 
@@ -393,9 +387,7 @@ async def test_stored_answers_are_sealed(
     ["", " ", "a b", "x" * 256, "caf\u00e9", "tab\there"],
     ids=["empty", "space", "inner-space", "too-long", "non-ascii", "control"],
 )
-async def test_malformed_keys_are_422(
-    client: httpx.AsyncClient, team: Team, value: str
-) -> None:
+async def test_malformed_keys_are_422(client: httpx.AsyncClient, team: Team, value: str) -> None:
     headers = {**team.agent_headers, idempotency.HEADER: value.encode("latin-1")}
     response = await client.post("/api/tickets", content=ticket_body(), headers=headers)
     assert response.status_code == 422, response.text

@@ -122,9 +122,7 @@ def positive_data_acceptance_beyond_schema(ctx: Any, response: Any, case: Any) -
     except Failure:
         rules = RULES_BEYOND_SCHEMA.get(case.operation.definition.raw["operationId"], {})
         failed = _failed_fields(response)
-        if response.status_code == 422 and all(
-            name in rules or _grew(why) for name, why in failed
-        ):
+        if response.status_code == 422 and all(name in rules or _grew(why) for name, why in failed):
             return None
         raise
 

@@ -93,4 +93,3 @@ def test_the_text_on_every_primary_colour_reaches_aa(tmp_path: Path) -> None:
     assert len(sample) == 16**3
     below = {bg: text for bg, text in sample.items() if contrast(hex_rgb(bg), hex_rgb(text)) < AA}
     assert below == {}
-
