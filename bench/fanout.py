@@ -4,7 +4,7 @@
         [--redis URL --postgres URL]
 
 Events are published through the real service path (`POST /api/tickets/{id}/responses`: the
-write stages its events in the outbox, the relay publishes them after commit, the hub fans the
+write records its events in the outbox, the relay publishes them after commit, the hub fans the
 ticket channel's event out to every subscribed socket) and received by N sockets of one agent
 on `/ws`. The baseline, measured in the same run with the same client code, is a bare
 `websockets` server (its own process, `websockets.broadcast`) that answers the same frames and

@@ -36,7 +36,12 @@ from server.chat import routing
 from server.chat.limits import ChatLimiter
 from server.db import tortoise_config
 from server.errors import ErrorCode, NotReady, ParleyError, Unauthenticated, error_body
+from server.events.runtime import Spine, start_spine
+from server.events.scheduler import Job, Scheduler
 from server.organization import routes as organization_routes
+from server.push.access import ParleyGate
+from server.push.legacy_outbox import LegacyOutboxDrain
+from server.push.listener import PushListener
 from server.settings import Settings
 from server.tickets import embed_routes as ticket_embed_routes
 from server.tickets import routes as ticket_routes
@@ -186,6 +191,24 @@ async def _readyz(request: Request) -> Response:
     return JSONResponse({"status": "ready", "checks": checks})
 
 
+def _jobs(spine: Spine, router: routing.Router, hub: Hub) -> list[Job]:
+    """The periodic work of a process, on one scheduler (docs/architecture.md)."""
+    second = timedelta(seconds=1)
+    return [
+        # What a failed or missed `relayed()` left: once a second, in one process.
+        Job("outbox-sweep", every=second, run=spine.relay.sweep),
+        # Chats of absent agents back to the queue; waiting chats to agents who came online.
+        Job("chat-routing", every=timedelta(seconds=routing.TICK_SECONDS), run=router.tick),
+        # This process's sockets' presence: every process, for itself.
+        Job(
+            "presence-upkeep",
+            every=timedelta(seconds=hub.presence_upkeep_interval),
+            run=hub.presence_upkeep,
+            scope="process",
+        ),
+    ]
+
+
 def create_app(settings: Settings) -> Starlette:
     """The Parley ASGI app. The database must already be migrated (`parley migrate`)."""
     api = build_api()
@@ -221,13 +244,22 @@ def create_app(settings: Settings) -> Starlette:
             realtime = await start_realtime(settings, state.redis)
             state.hub = realtime.hub
             router = routing.Router(realtime.hub.presence)
+            spine = await start_spine(
+                [PushListener(realtime.hub.publish)],
+                also_drain=[LegacyOutboxDrain(realtime.hub.publish)],
+                reactors=[routing.RoutingReactor(router)],
+            )
             routing.install(router)
             router.start()
+            scheduler = Scheduler(_jobs(spine, router, realtime.hub))
+            scheduler.start()
             try:
                 yield
             finally:
+                await scheduler.stop()
                 routing.install(None)
                 await router.stop()
+                await spine.stop()
                 await realtime.stop()
                 state.hub = None
                 if state.redis is not None:
@@ -239,7 +271,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/readyz", _readyz),
         Route("/openapi.json", openapi_json),
         *api.routes(authenticate, settings.max_body_bytes, authenticate_visitor, state.idempotency),
-        *websocket_routes(),
+        *websocket_routes(ParleyGate(settings)),
         *widget_routes(),
         *console_routes(),
     ]

@@ -252,7 +252,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         ws_ping_timeout=20.0,
         # uvicorn bounds only the idle time between requests: this protocol also bounds the
         # time to send a request head (the body's bound is the app's, see server/app.py).
-        http=head_timeout_protocol(settings.request_header_timeout_seconds),
+        # uvicorn annotates `http` as a Protocol class, but only ever calls it as a factory
+        # (`config.http_protocol_class(config=..., ...)`), so a partial works.
+        http=head_timeout_protocol(settings.request_header_timeout_seconds),  # type: ignore[arg-type]
     )
     return 0
 

@@ -24,7 +24,10 @@ from server.settings import mask_password
 MODEL_MODULES = [
     "server.accounts.models",
     "server.tickets.models",
-    "server.channels.models",
+    "server.events.outbox",
+    "server.events.deliveries",
+    "server.events.scheduler",
+    "server.push.legacy_outbox",
     "server.chat.models",
     "server.web.idempotency",
     "aerich.models",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import Field, StringConstraints
 from starlette.requests import Request
 
 from server.accounts import service, visitor_tokens
@@ -20,7 +20,7 @@ from server.accounts.schemas import Name
 from server.errors import Forbidden
 from server.web import origins
 from server.web.endpoints import Access, Api, Call
-from server.web.schema import RequestModel, ResponseModel
+from server.web.schema import Email, RequestModel, ResponseModel
 
 api = Api()
 TAG = "embed"
@@ -35,7 +35,7 @@ SiteKey = Annotated[
 class EmbedSessionRequest(RequestModel):
     site_key: SiteKey
     name: Name | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
     user_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
         default=None, description="The host site's id for this user (identity verification)."
     )

@@ -11,20 +11,12 @@ import math
 import time
 
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 
 from server.errors import NotReady, RateLimited
-
-DEFAULT_KEY_PREFIX = "parley:limits"
-
-
-def limits_storage(redis_url: str, key_prefix: str = DEFAULT_KEY_PREFIX) -> Storage:
-    """Counters shared by every process through Redis, or this process's own without it."""
-    if redis_url:
-        return RedisStorage("async+" + redis_url, implementation="redispy", key_prefix=key_prefix)
-    return MemoryStorage()
+from server.rate_limits import DEFAULT_KEY_PREFIX, limits_storage
 
 
 class LoginThrottle:

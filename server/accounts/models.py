@@ -48,6 +48,9 @@ class Agent(Model):
     # and when it last gave them one (round robin goes to who waited longest).
     chat_capacity = fields.IntField(default=3, db_default=3)
     last_chat_routed_at = fields.DatetimeField(null=True)
+    # When chat routing first saw this agent absent from presence while a customer waited on
+    # them (the offline grace period runs from it); null while present.
+    absent_since = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

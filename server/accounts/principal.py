@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from server.accounts.models import Agent, Organization, Role
 from server.errors import Forbidden
-from server.tickets.models import AuthorType
 
 
 @dataclass(frozen=True)
@@ -29,11 +28,6 @@ class Principal:
     @property
     def agent_id(self) -> int | None:
         return self.agent.id if self.agent else None
-
-    @property
-    def actor_type(self) -> AuthorType:
-        """How this principal appears in the audit trail."""
-        return AuthorType.AGENT if self.agent else AuthorType.SYSTEM
 
     def require_admin(self) -> None:
         if not self.is_admin:

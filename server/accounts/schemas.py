@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import EmailStr, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from server.accounts.models import Role
-from server.web.schema import RequestModel, ResponseModel, lower_cased, omittable
+from server.web.schema import Email, RequestModel, ResponseModel, lower_cased, omittable
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Password = Annotated[str, Field(min_length=8, max_length=1024)]
@@ -21,7 +21,7 @@ Slug = Annotated[
 
 
 class LoginRequest(RequestModel):
-    # Not EmailStr: agents made with the CLI may have addresses email-validator refuses
+    # Not Email: agents made with the CLI may have addresses email-validator refuses
     # (`admin@corp.local`), and any other string simply matches no agent (401). Compared
     # lower-cased, so checked lower-cased: a longer address could not be looked up.
     email: Annotated[
@@ -67,7 +67,7 @@ class MeResponse(ResponseModel):
 
 
 class AgentCreate(RequestModel):
-    email: EmailStr
+    email: Email
     name: Name
     password: Password
     role: Role = Role.AGENT

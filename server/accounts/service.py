@@ -10,22 +10,25 @@ import logging
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
+from tortoise.fields import CharField
 from tortoise.transactions import in_transaction
 
-from server.accounts import secrets, visitor_tokens, widget_identity
+from server.accounts import events, secrets, visitor_tokens, widget_identity
 from server.accounts.login_throttle import LoginThrottle
 from server.accounts.models import AccessToken, Agent, ApiKey, Contact, Organization, Role
 from server.accounts.principal import Principal
 from server.accounts.schemas import PreChat, WidgetSettings
-from server.channels import outbox
 from server.db import MAX_ID
 from server.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from server.events import relay
+from server.events.model import Subject
+from server.events.outbox import record
 from server.web.schema import lower_case
 
 log = logging.getLogger(__name__)
@@ -35,7 +38,9 @@ PREFIX_PATTERN = re.compile(r"[A-Z][A-Z0-9]{0,11}")
 EMAIL_MAX_LENGTH = 254
 # A longer key cannot be stored, so it names no organisation (and the ORM refuses to look
 # up a value longer than its column).
-SITE_KEY_MAX_LENGTH: int = Organization._meta.fields_map["site_key"].max_length
+SITE_KEY_MAX_LENGTH: int = cast(
+    "CharField[Any]", Organization._meta.fields_map["site_key"]
+).max_length
 MIN_PASSWORD_LENGTH = 8
 # Token use is recorded at most this often, so authenticating is not a write per request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -218,8 +223,12 @@ async def update_agent(
                 .update(revoked_at=now())
             )
             # ... and closes the agent's live sockets, in every process.
-            await outbox.stage_control(_revoke("agent", agent.id, agent.organization_id), conn)
-    await outbox.relayed()
+            await record(
+                conn,
+                events.AccessRevoked(identity="agent", identity_id=agent.id),
+                subject=Subject(organization_id=agent.organization_id, kind="agent", id=agent.id),
+            )
+    await relay.relayed()
     return agent
 
 
@@ -279,8 +288,16 @@ async def logout(*, principal: Principal) -> None:
             .update(revoked_at=now())
         )
         # Sockets opened with this token close too (within a second, in every process).
-        await outbox.stage_control({"revoke": {"tokenDigest": principal.token_digest}}, conn)
-    await outbox.relayed()
+        await record(
+            conn,
+            events.TokenRevoked(token_digest=principal.token_digest),
+            subject=Subject(
+                organization_id=principal.organization_id,
+                kind="agent" if principal.agent else "api_key",
+                id=principal.agent.id if principal.agent else principal.api_key_id or 0,
+            ),
+        )
+    await relay.relayed()
 
 
 async def authenticate_token(token: str) -> Principal:
@@ -354,24 +371,25 @@ async def list_api_keys(
 async def revoke_api_key(*, principal: Principal, api_key_id: int) -> ApiKey:
     principal.require_admin()
     async with in_transaction() as conn:
-        key = await ApiKey.get_or_none(
-            id=api_key_id, organization_id=principal.organization_id
-        ).using_db(conn)
+        key = (
+            await ApiKey.filter(id=api_key_id, organization_id=principal.organization_id)
+            .using_db(conn)
+            .get_or_none()
+        )
         if key is None:
             raise NotFound("API key not found.")
         if key.revoked_at is None:
             key.revoked_at = now()
             await key.save(using_db=conn, update_fields=["revoked_at"])
-            await outbox.stage_control(
-                _revoke("integration", key.id, principal.organization_id), conn
+            await record(
+                conn,
+                events.AccessRevoked(identity="integration", identity_id=key.id),
+                subject=Subject(
+                    organization_id=principal.organization_id, kind="api_key", id=key.id
+                ),
             )
-    await outbox.relayed()
+    await relay.relayed()
     return key
-
-
-def _revoke(kind: str, identity_id: int, organization_id: int) -> dict[str, object]:
-    """The control message closing every socket of one identity (see channels/hub.py)."""
-    return {"revoke": {"kind": kind, "id": identity_id, "organizationId": organization_id}}
 
 
 # --- contacts ------------------------------------------------------------------------------
@@ -387,7 +405,11 @@ async def find_or_create_contact(
     email = lower_case(email.strip()) if email else None
     if email is None:
         return await Contact.create(organization_id=organization_id, name=name, using_db=conn)
-    contact = await Contact.get_or_none(organization_id=organization_id, email=email).using_db(conn)
+    contact = (
+        await Contact.filter(organization_id=organization_id, email=email)
+        .using_db(conn)
+        .get_or_none()
+    )
     if contact is None:
         try:
             # A savepoint, so a concurrent insert of the same email does not abort the caller.
@@ -396,7 +418,11 @@ async def find_or_create_contact(
                     organization_id=organization_id, email=email, name=name, using_db=inner
                 )
         except IntegrityError:
-            contact = await Contact.get(organization_id=organization_id, email=email).using_db(conn)
+            contact = (
+                await Contact.filter(organization_id=organization_id, email=email)
+                .using_db(conn)
+                .get()
+            )
     elif name and not contact.name:
         contact.name = name
         await contact.save(using_db=conn, update_fields=["name", "updated_at"])
@@ -582,7 +608,7 @@ async def rotate_identity_secret(*, principal: Principal) -> Organization:
     """A new identity secret; hashes made with the old one stop verifying at once."""
     principal.require_admin()
     async with in_transaction() as conn:
-        org = await Organization.get_or_none(id=principal.organization_id).using_db(conn)
+        org = await Organization.filter(id=principal.organization_id).using_db(conn).get_or_none()
         if org is None:
             raise NotFound("Organisation not found.")
         org.identity_secret = widget_identity.new_identity_secret()
@@ -657,8 +683,10 @@ async def _verified_contact(
     org: Organization, user_id: str, name: str | None, email: str | None
 ) -> Contact:
     async with in_transaction() as conn:
-        contact = await Contact.get_or_none(organization_id=org.id, external_id=user_id).using_db(
-            conn
+        contact = (
+            await Contact.filter(organization_id=org.id, external_id=user_id)
+            .using_db(conn)
+            .get_or_none()
         )
         if contact is None:
             try:
@@ -669,8 +697,10 @@ async def _verified_contact(
                     )  # fmt: skip
                     return contact
             except IntegrityError:  # created meanwhile by another session of this user
-                contact = await Contact.get(organization_id=org.id, external_id=user_id).using_db(
-                    conn
+                contact = (
+                    await Contact.filter(organization_id=org.id, external_id=user_id)
+                    .using_db(conn)
+                    .get()
                 )
         if not contact.verified:
             contact.verified = True

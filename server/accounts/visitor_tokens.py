@@ -42,8 +42,10 @@ def verify(secret_key: str, token: str, *, ttl: timedelta) -> VisitorClaims:
     """The claims of a valid, unexpired token; `Unauthenticated` otherwise."""
     if not token.startswith(PREFIX):
         raise Unauthenticated("Not a visitor token.")
+    # Whole seconds, rounded down: token ages are whole seconds, so the expiry is unchanged.
+    max_age = ttl // timedelta(seconds=1)
     try:
-        raw = _serializer(secret_key).loads(token.removeprefix(PREFIX), max_age=ttl.total_seconds())
+        raw = _serializer(secret_key).loads(token.removeprefix(PREFIX), max_age=max_age)
     except SignatureExpired:
         raise Unauthenticated("The visitor token has expired.") from None
     except BadSignature:

@@ -111,6 +111,9 @@ def run_eagerly(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
 
 
 Message = dict[str, Any]
+# An ASGI `send` that is an `async def` (uvicorn's and Starlette's are): `run_eagerly` steps
+# the coroutine it returns by hand, which a mere awaitable would not allow.
+AsgiSend = Callable[[Message], Coroutine[Any, Any, None]]
 
 
 def text_message(frame: str) -> Message:
@@ -136,7 +139,7 @@ class _Resume(Coroutine[Any, Any, None]):
             return self._pending
         return self._coro.send(value)
 
-    def throw(self, *args: Any) -> Any:  # type: ignore[override]
+    def throw(self, *args: Any) -> Any:
         self._started = True
         return self._coro.throw(*args)
 
@@ -144,7 +147,7 @@ class _Resume(Coroutine[Any, Any, None]):
         self._coro.close()
 
     def __await__(self) -> Generator[Any, None, None]:
-        return self  # type: ignore[return-value]
+        return self
 
     def __next__(self) -> Any:
         return self.send(None)
@@ -185,7 +188,7 @@ class Connection:
         identity: Identity,
         *,
         queue_size: int,
-        asgi_send: Callable[[Message], Awaitable[None]] | None = None,
+        asgi_send: AsgiSend | None = None,
     ) -> None:
         self.id = secrets.token_hex(8)
         self.websocket = websocket

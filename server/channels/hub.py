@@ -1,6 +1,6 @@
 """The hub: one broadcaster subscription per channel per process, fanned out to sockets.
 
-Publishing (called by the outbox relay): `publish(key, event, data)` appends the event to
+Publishing (called by the relay's push listener): `publish(key, event, data)` appends the event to
 the channel's history, which gives it its offset and epoch and publishes it (Redis: in the
 same Lua script; embedded: the hub publishes the entry to the in-process backend).
 
@@ -234,7 +234,6 @@ class Hub:
     async def start(self) -> None:
         await self.broadcast.connect()
         self._tasks.append(asyncio.create_task(self._listen_control(), name="hub-control"))
-        self._tasks.append(asyncio.create_task(self._presence_upkeep(), name="hub-presence"))
 
     async def stop(self) -> None:
         for conn in list(self.connections):
@@ -278,7 +277,7 @@ class Hub:
     # -- publishing -----------------------------------------------------------------------------
 
     async def publish(self, key: str, event: str, data: dict[str, Any]) -> None:
-        """Append to the channel's history and publish (the outbox relay's only call)."""
+        """Append to the channel's history and publish (the push listener's only call)."""
         if key == names.CONTROL_KEY:
             await self.broadcast.publish(key, json.dumps(data))
             return
@@ -417,20 +416,20 @@ class Hub:
         message = json.dumps({"kind": PRESENCE_KIND, "change": change})
         await self.broadcast.publish(channel.key, message)
 
-    async def _presence_upkeep(self) -> None:
+    @property
+    def presence_upkeep_interval(self) -> float:
+        """How often `presence_upkeep` must run: three times per presence TTL."""
+        return max(1.0, self.presence.ttl / 3)
+
+    async def presence_upkeep(self, slot: object = None) -> None:
         """Refresh this process's entries, and push the departure of expired ones (e.g. of a
-        process that was killed) on the channels this process watches."""
-        interval = max(1.0, self.presence.ttl / 3)
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                ids = [c.id for c in self.connections if c.presence_keys]
-                await self.presence.heartbeat(ids)
-                watched = {key for c in self.connections for key in c.presence_keys}
-                for key in watched:
-                    await self._announce(names.from_key(key), await self.presence.expire(key))
-            except Exception:
-                log.warning("presence upkeep failed; retrying", exc_info=True)
+        process that was killed) on the channels this process watches. A job that every
+        process runs for itself (the composition root schedules it)."""
+        ids = [c.id for c in self.connections if c.presence_keys]
+        await self.presence.heartbeat(ids)
+        watched = {key for c in self.connections for key in c.presence_keys}
+        for key in watched:
+            await self._announce(names.from_key(key), await self.presence.expire(key))
 
     # -- control --------------------------------------------------------------------------------
 

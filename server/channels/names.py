@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 ChannelKind = Literal["queue", "ticket", "agent", "contact", "conversation"]
 KINDS: tuple[str, ...] = get_args(ChannelKind)
@@ -122,7 +122,8 @@ def parse(organization_id: int, wire: str) -> Channel:
         )
     if match["queue"]:
         return queue(organization_id)
-    return Channel(organization_id, match["kind"], int(match["id"]))
+    # `_WIRE` only matches the non-queue kinds in its `kind` group.
+    return Channel(organization_id, cast(ChannelKind, match["kind"]), int(match["id"]))
 
 
 def from_key(key: str) -> Channel:

@@ -615,7 +615,7 @@ class RedisPresence(Presence):
         channel_set: Literal["add", "remove", "remove if gone", None] = None,
     ) -> PresenceDiff:
         keys = _presence_keys(channel_key)
-        args = [op, self._ttl_ms, self._key_ttl_ms, connection_id, arg, composing]
+        args: list[str | int] = [op, self._ttl_ms, self._key_ttl_ms, connection_id, arg, composing]
         if channel_set is None or channel_set == "remove if gone":
             result = await self._mutate_script(keys=keys, args=args)
         else:

@@ -16,38 +16,36 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from datetime import timedelta
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from starlette.routing import WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from server.accounts import service as account_service
-from server.accounts.models import Organization
 from server.channels import names, protocol
-from server.channels.connection import Connection, FrameBudget, Identity
+from server.channels.access import Admission, Endpoint, Gate
+from server.channels.connection import AsgiSend, Connection, FrameBudget
 from server.channels.hub import Hub, NotAvailable
 from server.channels.protocol import BadFrame, Close
-from server.chat.models import Conversation
 from server.db import unavailable
 from server.errors import NotReady, ParleyError, Unauthenticated
 from server.settings import Settings
-from server.tickets.models import Ticket
 from server.web import origins
 
 log = logging.getLogger(__name__)
 
 # How often a socket's token is checked again (expiry; revocation is pushed at once).
 REVALIDATE_SECONDS = 60.0
-AGENT_ENDPOINT = "agent"
-WIDGET_ENDPOINT = "widget"
+AGENT_ENDPOINT: Endpoint = "agent"
+WIDGET_ENDPOINT: Endpoint = "widget"
 
 
-def websocket_routes() -> list[WebSocketRoute]:
+def websocket_routes(gate: Gate) -> list[WebSocketRoute]:
+    """The two endpoints; `gate` says who a token is and who may subscribe to what."""
     return [
-        WebSocketRoute("/ws", _Endpoint(AGENT_ENDPOINT)),
-        WebSocketRoute("/ws/widget", _Endpoint(WIDGET_ENDPOINT)),
+        WebSocketRoute("/ws", _Endpoint(AGENT_ENDPOINT, gate)),
+        WebSocketRoute("/ws/widget", _Endpoint(WIDGET_ENDPOINT, gate)),
     ]
 
 
@@ -55,25 +53,24 @@ class _Endpoint:
     """An ASGI app rather than a function endpoint, to keep the server's own `send`: the
     fan-out hands it one shared message per event, skipping a wrapper per delivery."""
 
-    def __init__(self, endpoint: str) -> None:
+    def __init__(self, endpoint: Endpoint, gate: Gate) -> None:
         self.endpoint = endpoint
+        self.gate = gate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await _serve(WebSocket(scope, receive, send), self.endpoint, send)
+        await _serve(WebSocket(scope, receive, send), self.endpoint, self.gate, send)
 
 
 # --- origins ---------------------------------------------------------------------------------
 
 
 def origin_allowed(
-    websocket: WebSocket, endpoint: str, settings: Settings, org: Organization | None
+    websocket: WebSocket, endpoint: Endpoint, settings: Settings, known: Admission | None
 ) -> bool:
     """See `server/web/origins.py`; an organisation's own list counts only for the widget
-    endpoint, once the organisation is known (`org`)."""
-    org_allowed = (
-        account_service.allowed_origins(org) if endpoint == WIDGET_ENDPOINT and org else []
-    )
-    return origins.origin_allowed(websocket, settings.allowed_origins, org_allowed)
+    endpoint, once the organisation is known (`known`)."""
+    org_allowed = known.widget_origins if endpoint == WIDGET_ENDPOINT and known else ()
+    return origins.origin_allowed(websocket, settings.allowed_origins, list(org_allowed))
 
 
 # --- authentication --------------------------------------------------------------------------
@@ -93,63 +90,15 @@ def _header_token(websocket: WebSocket) -> tuple[str | None, bool]:
     return token, protocol.SUBPROTOCOL in offered
 
 
-async def _identify(token: str, endpoint: str, settings: Settings) -> tuple[Identity, Organization]:
+async def _identify(token: str, endpoint: Endpoint, gate: Gate) -> Admission:
     """Who the token belongs to; `Unauthenticated` when it is wrong for this endpoint,
     `NotReady` when the database cannot tell right now."""
     try:
-        return await _look_up(token, endpoint, settings)
+        return await gate.admit(token, endpoint)
     except Exception as exc:
         if (down := unavailable(exc)) is not None:
             raise down from exc
         raise
-
-
-async def _look_up(token: str, endpoint: str, settings: Settings) -> tuple[Identity, Organization]:
-    if endpoint == WIDGET_ENDPOINT:
-        ttl = timedelta(hours=settings.visitor_token_ttl_hours)
-        contact = await account_service.authenticate_visitor(
-            token=token, secret_key=settings.secret_key, ttl=ttl
-        )
-
-        async def revalidate_visitor() -> object:
-            return await account_service.authenticate_visitor(
-                token=token, secret_key=settings.secret_key, ttl=ttl
-            )
-
-        org = await account_service.get_organization(organization_id=contact.organization_id)
-        identity = Identity(
-            organization_id=contact.organization_id,
-            kind="contact",
-            id=contact.id,
-            name=contact.name or contact.email or f"Visitor {contact.id}",
-            revalidate=revalidate_visitor,
-        )
-        return identity, org
-    principal = await account_service.authenticate_token(token)
-
-    async def revalidate_agent() -> object:
-        return await account_service.authenticate_token(token)
-
-    assert principal.organization is not None
-    if principal.agent is not None:
-        identity = Identity(
-            organization_id=principal.organization_id,
-            kind="agent",
-            id=principal.agent.id,
-            name=principal.name,
-            revalidate=revalidate_agent,
-            token_digest=principal.token_digest,
-        )
-    else:
-        assert principal.api_key_id is not None
-        identity = Identity(
-            organization_id=principal.organization_id,
-            kind="integration",
-            id=principal.api_key_id,
-            name=principal.name,
-            revalidate=revalidate_agent,
-        )
-    return identity, principal.organization
 
 
 async def _first_frame_token(websocket: WebSocket) -> str:
@@ -176,7 +125,7 @@ async def _first_frame_token(websocket: WebSocket) -> str:
 # --- the session -----------------------------------------------------------------------------
 
 
-async def _serve(websocket: WebSocket, endpoint: str, send: Send) -> None:
+async def _serve(websocket: WebSocket, endpoint: Endpoint, gate: Gate, send: Send) -> None:
     state = websocket.app.state.parley
     settings: Settings = state.settings
     hub: Hub = state.hub
@@ -191,19 +140,18 @@ async def _serve(websocket: WebSocket, endpoint: str, send: Send) -> None:
         )  # fmt: skip
         return
     header_token, offered = _header_token(websocket)
-    known: tuple[Identity, Organization] | None = None
+    known: Admission | None = None
     down: NotReady | None = None
     if header_token is not None:
         # Either failure is answered after accepting, so the client sees the close code.
         try:
-            known = await _identify(header_token, endpoint, settings)
+            known = await _identify(header_token, endpoint, gate)
         except Unauthenticated:
             known = None
         except NotReady as exc:
             down = exc
-    org = known[1] if known else None
-    checkable = endpoint == AGENT_ENDPOINT or org is not None
-    if checkable and not origin_allowed(websocket, endpoint, settings, org):
+    checkable = endpoint == AGENT_ENDPOINT or known is not None
+    if checkable and not origin_allowed(websocket, endpoint, settings, known):
         await websocket.close(Close.ORIGIN_REFUSED)  # before accepting: HTTP 403
         return
     await websocket.accept(subprotocol=protocol.SUBPROTOCOL if offered else None)
@@ -213,7 +161,7 @@ async def _serve(websocket: WebSocket, endpoint: str, send: Send) -> None:
         if known is None:
             if header_token is not None:
                 raise Unauthenticated("Invalid, expired or revoked token.")
-            known = await _identify(await _first_frame_token(websocket), endpoint, settings)
+            known = await _identify(await _first_frame_token(websocket), endpoint, gate)
     except WebSocketDisconnect:
         return
     except Unauthenticated as exc:
@@ -222,21 +170,22 @@ async def _serve(websocket: WebSocket, endpoint: str, send: Send) -> None:
     except NotReady as exc:
         await _refuse(websocket, Close.TRY_AGAIN_LATER, "not_ready", exc.message)
         return
-    identity, org = known
-    if not origin_allowed(websocket, endpoint, settings, org):
+    if not origin_allowed(websocket, endpoint, settings, known):
         # First-frame authentication on /ws/widget: the organisation is known only now.
         await _refuse(
             websocket, Close.ORIGIN_REFUSED, "origin_refused",
             "This page's origin is not allowed for the organisation.",
         )  # fmt: skip
         return
-    del known, org  # the session keeps only the identity (small: one per socket)
+    identity = known.identity
+    del known  # the session keeps only the identity (small: one per socket)
     conn = Connection(
         websocket, identity, queue_size=settings.ws_send_queue,
-        asgi_send=send,  # type: ignore[arg-type]
+        # Starlette types `send` as returning any awaitable; the server's is an `async def`.
+        asgi_send=cast(AsgiSend, send),
     )  # fmt: skip
     hub.register(conn)
-    session = _Session(conn, hub, settings)
+    session = _Session(conn, hub, settings, gate)
     conn.session = task = asyncio.current_task()
     try:
         conn.send(protocol.ready({**identity.describe(), "connectionId": conn.id}))
@@ -273,11 +222,12 @@ _HANDLERS: dict[type, str] = {
 class _Session:
     """Reads and answers one authenticated socket's frames."""
 
-    __slots__ = ("budget", "conn", "hub", "identity", "settings")
+    __slots__ = ("budget", "conn", "gate", "hub", "identity", "settings")
 
-    def __init__(self, conn: Connection, hub: Hub, settings: Settings) -> None:
+    def __init__(self, conn: Connection, hub: Hub, settings: Settings, gate: Gate) -> None:
         self.conn = conn
         self.hub = hub
+        self.gate = gate
         self.settings = settings
         self.identity = conn.identity
         self.budget = FrameBudget(settings.ws_frames_per_second)
@@ -318,7 +268,7 @@ class _Session:
             log.warning("could not revalidate %s: the database is unavailable", self.conn.id)
         return True
 
-    async def handle(self, message: dict[str, Any]) -> None:
+    async def handle(self, message: Mapping[str, Any]) -> None:
         conn = self.conn
         wait = self.budget.take()
         if wait:
@@ -364,39 +314,9 @@ class _Session:
         except ValueError as exc:
             raise BadFrame("bad_channel", str(exc)) from None
 
-    async def authorise(self, channel: names.Channel) -> None:
-        """May this identity subscribe to `channel`? `BadFrame("forbidden")` if not."""
-        who = self.identity
-        allowed = {
-            "agent": lambda c: (
-                c.kind in ("queue", "ticket", "conversation")
-                or c == names.agent(who.organization_id, who.id)
-            ),
-            "integration": lambda c: c.kind in ("queue", "ticket", "conversation"),
-            "contact": lambda c: (
-                c == names.contact(who.organization_id, who.id) or c.kind == "conversation"
-            ),
-        }[who.kind](channel)
-        if not allowed:
-            raise BadFrame("forbidden", f"You may not subscribe to {channel.wire}.")
-        if channel.kind == "ticket":
-            exists = await Ticket.filter(
-                id=channel.object_id, organization_id=who.organization_id
-            ).exists()
-            if not exists:
-                raise BadFrame("not_found", f"No ticket {channel.object_id}.")
-        elif channel.kind == "conversation":
-            # A customer may only be in their own chat; another's answers like a missing one.
-            mine = {"contact_id": who.id} if who.kind == "contact" else {}
-            exists = await Conversation.filter(
-                id=channel.object_id, organization_id=who.organization_id, **mine
-            ).exists()
-            if not exists:
-                raise BadFrame("not_found", f"No conversation {channel.object_id}.")
-
     async def subscribe(self, frame: protocol.SubscribeFrame) -> None:
         channel = self.channel(frame.channel)
-        await self.authorise(channel)
+        await self.gate.may_subscribe(self.identity, channel)
         await self.hub.subscribe(self.conn, channel, frame.since)
 
     async def unsubscribe(self, frame: protocol.UnsubscribeFrame) -> None:

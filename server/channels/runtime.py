@@ -1,4 +1,4 @@
-"""Assembling the real-time parts for one process: backend, history, presence, hub, relay.
+"""Assembling the real-time parts for one process: backend, history, presence and hub.
 
 Embedded mode (no PARLEY_REDIS_URL): in-process backend, ring-buffer history, in-memory
 presence. With Redis: the resilient pub/sub backend, stream history and Redis presence, so
@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from broadcaster import Event
 
-from server.channels import outbox
 from server.channels.history import History, MemoryHistory, RedisHistory
 from server.channels.hub import Hub
 from server.channels.memory_backend import MemoryBackend
@@ -24,16 +23,13 @@ from server.settings import Settings
 @dataclass
 class Realtime:
     hub: Hub
-    relay: outbox.Relay
 
     async def stop(self) -> None:
-        outbox.install(None)
-        await self.relay.stop()
         await self.hub.stop()
 
 
 async def start_realtime(settings: Settings, redis: aioredis.Redis | None) -> Realtime:
-    """Start the hub and the outbox relay (Tortoise must already be initialised)."""
+    """Start the hub (what it publishes comes from the relay: `server/events/relay.py`)."""
     history: History
     presence: Presence
     backend: ResilientRedisBackend | MemoryBackend
@@ -75,9 +71,4 @@ async def start_realtime(settings: Settings, redis: aioredis.Redis | None) -> Re
         append_publishes=redis is not None,
     )
     await hub.start()
-    relay = outbox.Relay(hub.publish, postgres=outbox.database_is_postgres())
-    outbox.install(relay)
-    relay.start()
-    # Anything staged while no server was running (or by a process that died) goes out now.
-    await relay.flush()
-    return Realtime(hub=hub, relay=relay)
+    return Realtime(hub=hub)

@@ -12,13 +12,13 @@ from tortoise.transactions import in_transaction
 
 from server.accounts.models import Agent, Contact
 from server.accounts.principal import Principal
-from server.channels import outbox
-from server.chat import announce, events, lookups, routing
+from server.chat import announce, events, lookups
 from server.chat.models import ChatMessage, ConversationStatus, MessageAuthor
 from server.chat.presenters import LoadedConversation, message_out
 from server.chat.schemas import EscalateRequest
 from server.chat.service import close, now, system_message
 from server.errors import Conflict
+from server.events import relay
 from server.tickets import service as tickets
 from server.tickets.lookups import LoadedTicket, organization_of
 from server.tickets.models import Ticket
@@ -76,14 +76,14 @@ async def escalate(
             conversation_id, conn, organization_id=principal.organization_id
         )
         if conversation.ticket_id is not None and not data.allow_multiple:
-            existing = await Ticket.get_or_none(id=conversation.ticket_id).using_db(conn)
+            existing = await Ticket.filter(id=conversation.ticket_id).using_db(conn).get_or_none()
             reference = format_reference(org.ticket_prefix, existing.number) if existing else None
             raise Conflict(
                 f"This conversation already became ticket {reference}; "
                 "send allowMultiple to create another.",
                 details={"ticketId": conversation.ticket_id, "reference": reference},
             )
-        contact = await Contact.get(id=conversation.contact_id).using_db(conn)
+        contact = await Contact.filter(id=conversation.contact_id).using_db(conn).get()
         history = ChatMessage.filter(conversation_id=conversation.id).using_db(conn)
         shown = list(await history.order_by("id"))
         if not data.include_internal_notes:
@@ -91,9 +91,11 @@ async def escalate(
         assignee: Agent | None = None
         if data.auto_assign_to_agent:
             if conversation.assignee_id is not None:
-                assignee = await Agent.get_or_none(
-                    id=conversation.assignee_id, is_active=True
-                ).using_db(conn)
+                assignee = (
+                    await Agent.filter(id=conversation.assignee_id, is_active=True)
+                    .using_db(conn)
+                    .get_or_none()
+                )
             assignee = assignee or principal.agent
         ticket = await tickets.insert_ticket(
             principal=principal, org=org, contact=contact, conn=conn,
@@ -116,7 +118,7 @@ async def escalate(
         await conversation.save(using_db=conn)
         loaded = await lookups.load_conversation(conversation, conn)
         out = loaded.out(now())
-        found: list[events.AgentChatEvent] = [
+        found: list[events.ChatEvent] = [
             events.ConversationEscalated(conversation=out, ticket=ticket.out()),
             events.ConversationMessageCreated(conversation=out, message=message_out(system)),
         ]
@@ -128,7 +130,5 @@ async def escalate(
         await announce.stage(loaded, found, conn)
         if end_line is not None and was_waiting:
             await announce.queue_positions(conversation.organization_id, conn)
-    await outbox.relayed()
-    if end_line is not None:  # the agent has a free slot (or the queue is shorter): route
-        await routing.route_now(conversation.organization_id)
+    await relay.relayed()
     return Escalated(ticket=ticket, conversation=loaded)

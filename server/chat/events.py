@@ -1,9 +1,10 @@
-"""Live chat's real-time event payloads, declared once: a literal `type`, nothing extra.
+"""Live chat's domain events: what a chat write records (`announce.py`), in its transaction.
 
-Agents receive the full payloads (`ConversationOut`, `MessageOut`: the REST shapes); the
-customer's widget receives the `Public*` projections (`PublicConversation`, `PublicMessage`),
-which carry no internal note, no agent-only field and nobody else's data. Who gets which is
-decided in `server/chat/audiences.py`.
+Each carries the conversation as agents see it over REST (`ConversationOut`, `MessageOut`) and,
+in `customerView`, as its customer sees it (`PublicConversation`: their unread count, their
+agent), both taken when the write recorded them. Agents receive the event without
+`customerView`; the customer receives a projection built from it, which carries no internal
+note, no agent-only field and nobody else's data. Who gets which is decided in `server/push/`.
 """
 
 from __future__ import annotations
@@ -12,68 +13,68 @@ from typing import Literal
 
 from pydantic import Field
 
-from server.channels.events import EventModel, PublicTicket
-from server.chat.schemas import (
-    ConversationOut,
-    MessageOut,
-    PublicConversation,
-    PublicMessage,
-)
+from server.chat.schemas import ConversationOut, MessageOut, PublicConversation
+from server.events import registry
+from server.events.model import Event
 from server.tickets.schemas import TicketOut
 
 AssignReason = Literal["claimed", "routed", "transferred", "requeued", "reply"]
 
-# --- agents ----------------------------------------------------------------------------------
 
+class ConversationEvent(Event):
+    """An event about one conversation, with both views of it after the write."""
 
-class ConversationCreated(EventModel):
-    type: Literal["conversation.created"] = "conversation.created"
+    internal_fields = frozenset({"customer_view"})
     conversation: ConversationOut
+    # Filled in by `announce.stage` when the write records the event, from the same loaded
+    # conversation as `conversation`; None only while a service is still building the event.
+    customer_view: PublicConversation | None = Field(
+        default=None,
+        description="The customer's view of the conversation (never sent to agents).",
+    )
 
 
-class ConversationAssigned(EventModel):
+class ConversationCreated(ConversationEvent):
+    type: Literal["conversation.created"] = "conversation.created"
+
+
+class ConversationAssigned(ConversationEvent):
     """Claimed, routed, taken by replying, or back in the queue (`assigneeId` null)."""
 
     type: Literal["conversation.assigned"] = "conversation.assigned"
-    conversation: ConversationOut
     previous_assignee_id: int | None
     assignee_id: int | None
     reason: AssignReason
 
 
-class ConversationTransferred(EventModel):
+class ConversationTransferred(ConversationEvent):
     type: Literal["conversation.transferred"] = "conversation.transferred"
-    conversation: ConversationOut
     from_agent_id: int | None
     to_agent_id: int
 
 
-class ConversationEnded(EventModel):
+class ConversationEnded(ConversationEvent):
     type: Literal["conversation.ended"] = "conversation.ended"
-    conversation: ConversationOut
     ended_by: Literal["agent", "contact"]
 
 
-class ConversationMessageCreated(EventModel):
+class ConversationMessageCreated(ConversationEvent):
     type: Literal["conversation.message_created"] = "conversation.message_created"
-    conversation: ConversationOut
     message: MessageOut
 
 
-class ConversationRead(EventModel):
+class ConversationRead(ConversationEvent):
     type: Literal["conversation.read"] = "conversation.read"
-    conversation: ConversationOut
     side: Literal["agent", "contact"]
     last_read_message_id: int
 
 
-class ConversationEscalated(EventModel):
+class ConversationEscalated(ConversationEvent):
     type: Literal["conversation.escalated"] = "conversation.escalated"
-    conversation: ConversationOut
     ticket: TicketOut
 
 
-AgentChatEvent = (
+ChatEvent = (
     ConversationCreated
     | ConversationAssigned
     | ConversationTransferred
@@ -83,59 +84,22 @@ AgentChatEvent = (
     | ConversationEscalated
 )
 
-# --- the customer's widget -------------------------------------------------------------------
 
+class QueuePosition(Event):
+    """A waiting customer's place in the queue (theirs alone)."""
 
-class PublicConversationCreated(EventModel):
-    type: Literal["conversation.created"] = "conversation.created"
-    conversation: PublicConversation
-
-
-class PublicConversationAssigned(EventModel):
-    """An agent took the chat (claimed, routed or transferred), or it went back to the queue."""
-
-    type: Literal["conversation.assigned"] = "conversation.assigned"
-    conversation: PublicConversation
-
-
-class PublicConversationEnded(EventModel):
-    type: Literal["conversation.ended"] = "conversation.ended"
-    conversation: PublicConversation
-
-
-class PublicMessageCreated(EventModel):
-    type: Literal["conversation.message_created"] = "conversation.message_created"
-    conversation: PublicConversation
-    message: PublicMessage
-
-
-class PublicConversationRead(EventModel):
-    type: Literal["conversation.read"] = "conversation.read"
-    conversation: PublicConversation
-    side: Literal["agent", "contact"]
-    last_read_message_id: int
-
-
-class QueuePosition(EventModel):
     type: Literal["conversation.queue_position"] = "conversation.queue_position"
     conversation_id: int
     position: int = Field(description="1 = next in line.")
 
 
-class PublicTicketLinked(EventModel):
-    """The chat became a ticket: what the customer needs to follow it."""
-
-    type: Literal["conversation.escalated"] = "conversation.escalated"
-    conversation: PublicConversation
-    ticket: PublicTicket
-
-
-PublicChatEvent = (
-    PublicConversationCreated
-    | PublicConversationAssigned
-    | PublicConversationEnded
-    | PublicMessageCreated
-    | PublicConversationRead
-    | QueuePosition
-    | PublicTicketLinked
+registry.register(
+    ConversationCreated,
+    ConversationAssigned,
+    ConversationTransferred,
+    ConversationEnded,
+    ConversationMessageCreated,
+    ConversationRead,
+    ConversationEscalated,
+    QueuePosition,
 )

@@ -25,8 +25,8 @@ from limits import RateLimitItem, parse_many
 from limits.aio.strategies import FixedWindowRateLimiter
 from redis.exceptions import RedisError
 
-from server.accounts.login_throttle import DEFAULT_KEY_PREFIX, limits_storage
 from server.errors import RateLimited
+from server.rate_limits import DEFAULT_KEY_PREFIX, limits_storage
 
 log = logging.getLogger(__name__)
 

@@ -3,10 +3,12 @@ what their shapes need for a whole page in one query per relation."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 from server.accounts.models import Agent, Contact, Organization
 from server.chat.models import Conversation, ConversationStatus
@@ -14,6 +16,8 @@ from server.chat.presenters import LoadedConversation
 from server.db import MAX_ID
 from server.errors import NotFound
 from server.tickets.models import Ticket
+
+M = TypeVar("M", bound=Model)
 
 
 def _not_found(conversation_id: int) -> NotFound:
@@ -61,7 +65,8 @@ async def queue_order(organization_id: int, conn: BaseDBAsyncClient | None = Non
     query = Conversation.filter(
         organization_id=organization_id, status=ConversationStatus.WAITING
     ).order_by("waiting_since", "id")
-    return list(await (query.using_db(conn) if conn else query).values_list("id", flat=True))
+    ids = await (query.using_db(conn) if conn else query).values_list("id", flat=True)
+    return list(cast(list[int], ids))  # flat=True: the ids, not 1-tuples
 
 
 async def queue_position(
@@ -89,7 +94,7 @@ async def load_conversations(
     if not conversations:
         return []
 
-    def using(query):  # type: ignore[no-untyped-def]
+    def using(query: QuerySet[M]) -> QuerySet[M]:
         return query.using_db(conn) if conn else query
 
     org_id = conversations[0].organization_id

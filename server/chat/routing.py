@@ -3,23 +3,23 @@
 Routing (organisations whose widget `routing` is `automatic`): each waiting conversation, next
 in line first, goes to an agent who is online on the queue (presence, not "away") and has
 fewer active chats than their `chatCapacity`; among those, to the one who was given a chat
-longest ago (round robin). It runs right after every write that can change the answer (a chat
-starts, ends, is transferred or requeued) and on every tick of the router (about once a
-second), which catches agents coming online. It holds the organisation's row lock, so two
-processes never fill the same slot twice.
+longest ago (round robin). It reacts to every committed event that can change the answer (a
+chat starts, ends, is transferred or requeued: `RoutingReactor`, run by the relay before the
+write's request is answered) and runs on every tick of the router (about once a second),
+which catches agents coming online. It holds the organisation's row lock, so two processes
+never fill the same slot twice.
 
 Requeueing (every organisation): an active chat whose customer is waiting for an answer and
 whose agent has been absent from presence for the organisation's `offlineGraceSeconds`
 returns to the queue (the customer sees a system message) and is routed again.
 
-Every process runs the router; the writes are guarded by row locks and re-checked conditions,
-so doing the same thing twice changes nothing.
+The router's pass is a job on the scheduler (`tick`, every second, one process at a time);
+its writes are also guarded by row locks and re-checked conditions, so doing the same thing
+twice (a reactor and a tick at once) changes nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -29,48 +29,41 @@ from tortoise.transactions import in_transaction
 
 from server.accounts import service as accounts
 from server.accounts.models import Agent, Organization
-from server.channels import names, outbox
+from server.channels import names
 from server.channels.presence import Presence
-from server.chat import announce, lookups, service
+from server.chat import announce, events, lookups, service
 from server.chat.models import Conversation, ConversationStatus
+from server.events import relay
+from server.events.model import Event, Subject
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 1.0
+TICK_SECONDS = 1.0  # the routing job's period (server/app.py)
 # Conversations routed per organisation per pass (the next pass goes on).
 ROUTE_BATCH = 50
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Router:
-    def __init__(self, presence: Presence, *, tick: float = TICK_SECONDS) -> None:
+    def __init__(self, presence: Presence) -> None:
         self.presence = presence
-        self.tick = tick
-        # (organisation, agent) -> when this process first saw the agent absent while a
-        # customer of theirs was waiting for an answer.
-        self._absent_since: dict[tuple[int, int], datetime] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._ticking = False
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="chat-router")
+        """Let `tick` run (the app's scheduler calls it every second, in one process)."""
+        self._ticking = True
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Make `tick` do nothing (shutdown; tests that route by hand)."""
+        self._ticking = False
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.tick)
-            try:
-                await self.pass_once()
-            except Exception:
-                log.warning("chat routing pass failed; retrying", exc_info=True)
+    async def tick(self, slot: object = None) -> None:
+        """The routing job: requeue chats of absent agents, then route every waiting queue."""
+        if self._ticking:
+            await self.pass_once()
 
     async def pass_once(self) -> None:
-        """One tick: requeue chats of absent agents, then route every waiting queue."""
+        """One pass: requeue chats of absent agents, then route every waiting queue."""
         await self.requeue_absent()
         waiting = set(
             await Conversation.filter(status=ConversationStatus.WAITING)
@@ -144,11 +137,15 @@ class Router:
             if assigned:
                 await announce.queue_positions(organization_id, conn)
         if assigned:
-            await outbox.relayed()
+            await relay.relayed()
         return assigned
 
     async def requeue_absent(self) -> int:
-        """Return to the queue the unanswered chats of agents absent past the grace period."""
+        """Return to the queue the unanswered chats of agents absent past the grace period.
+
+        When a pass first sees an agent absent while a customer waits on them, it notes the
+        moment on the agent (`Agent.absent_since`), so any process's later pass measures the
+        grace from it; an agent seen present again, or with nobody waiting, is cleared."""
         rows = await Conversation.filter(
             status=ConversationStatus.ACTIVE,
             awaiting_reply_since__isnull=False,
@@ -158,7 +155,7 @@ class Router:
         for row in rows:
             by_org.setdefault(row["organization_id"], []).append(row)
         moment = service.now()
-        seen: set[tuple[int, int]] = set()
+        absent: set[int] = set()
         requeued = 0
         for org_id, conversations in by_org.items():
             present = await self._people(org_id)
@@ -166,18 +163,24 @@ class Router:
             if org is None:
                 continue
             grace = accounts.widget_settings(org)["offlineGraceSeconds"]
+            missing = {row["assignee_id"] for row in conversations} - set(present)
+            if not missing:
+                continue
+            absent |= missing
+            await Agent.filter(id__in=missing, absent_since__isnull=True).update(
+                absent_since=moment
+            )
+            since = dict(await Agent.filter(id__in=missing).values_list("id", "absent_since"))
             for row in conversations:
-                key = (org_id, row["assignee_id"])
-                if row["assignee_id"] in present:
-                    continue
-                seen.add(key)
-                since = self._absent_since.setdefault(key, moment)
-                if (moment - since).total_seconds() >= grace:
+                first_seen = since.get(row["assignee_id"])
+                if first_seen is not None and (moment - first_seen).total_seconds() >= grace:
                     requeued += await service.requeue(row["id"], row["assignee_id"])
         # Forget agents who came back or have nobody waiting on them any more.
-        for key in list(self._absent_since):
-            if key not in seen:
-                del self._absent_since[key]
+        await (
+            Agent.filter(absent_since__isnull=False)
+            .exclude(id__in=absent)
+            .update(absent_since=None)
+        )
         return requeued
 
 
@@ -202,8 +205,38 @@ async def _active_chats(organization_id: int, agent_ids: list[int], conn: Any) -
     return {row["assignee_id"]: row["n"] for row in rows}
 
 
-# The running app's router (set in the lifespan); with none (CLI, scripts) writes still work
-# and the next server's router picks the queue up.
+def frees_or_fills_the_queue(event: Event) -> bool:
+    """Whether `event` can change what routing would do: a chat joined the queue, left an
+    agent's slot (ended, transferred away) or returned to the queue."""
+    match event:
+        case events.ConversationCreated() | events.ConversationEnded():
+            return True
+        case events.ConversationTransferred():
+            return True
+        case events.ConversationAssigned():
+            return event.reason == "requeued"
+    return False
+
+
+class RoutingReactor:
+    """Routes each organisation whose queue a committed batch changed (the relay's reactor)."""
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+
+    async def react(self, batch: list[tuple[Event, Subject]]) -> None:
+        organizations = dict.fromkeys(
+            subject.organization_id for event, subject in batch if frees_or_fills_the_queue(event)
+        )
+        for organization_id in organizations:
+            try:
+                await self.router.route(organization_id)
+            except Exception:
+                log.warning("routing organisation %s failed; the router retries",
+                            organization_id, exc_info=True)  # fmt: skip
+
+
+# The running app's router (set in the lifespan; tests reach it here).
 _router: Router | None = None
 
 
@@ -214,14 +247,3 @@ def install(router: Router | None) -> None:
 
 def installed() -> Router | None:
     return _router
-
-
-async def route_now(organization_id: int) -> None:
-    """After a commit: route the organisation's queue now (never raises: the tick retries)."""
-    if _router is None:
-        return
-    try:
-        await _router.route(organization_id)
-    except Exception:
-        log.warning("routing organisation %s failed; the router retries", organization_id,
-                    exc_info=True)  # fmt: skip

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from server.accounts.schemas import Name, PageNumber
 from server.chat.models import (
@@ -19,7 +19,7 @@ from server.chat.models import (
 from server.db import MAX_ID
 from server.tickets.models import TicketPriority, TicketStatus
 from server.tickets.schemas import Category, Tag
-from server.web.schema import BLANK_CHARS, RequestModel, ResponseModel
+from server.web.schema import BLANK_CHARS, Email, RequestModel, ResponseModel
 
 # Control characters other than tab and line breaks have no place in a chat message.
 _CONTROL_CHARS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
@@ -58,7 +58,7 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 class PreChatAnswers(RequestModel):
     name: Name | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
 
 
 class ConversationStart(RequestModel):

@@ -1,9 +1,10 @@
 """Every write to live chat: starting, messages, claim, transfer, end, read receipts.
 
 Each function checks access and input first, then writes in ONE transaction holding the
-conversation's row lock, stages its events there (`announce.py`, the outbox) and has them
-published after the commit (`outbox.relayed()`). Writes that free or fill an agent's chat
-slots ask automatic routing to run (`routing.py`).
+conversation's row lock, records its events there (`announce.py`, the outbox) and has them
+relayed after the commit (`relay.relayed()`). Automatic routing reacts to the committed events
+of writes that free or fill an agent's chat slots (`routing.RoutingReactor`): nothing here
+calls it.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ from tortoise.transactions import in_transaction
 from server.accounts import service as accounts
 from server.accounts.models import Agent, Contact, Organization
 from server.accounts.principal import Principal
-from server.channels import outbox
 from server.chat import announce, events, lookups
 from server.chat.models import ChatMessage, Conversation, ConversationStatus, MessageAuthor
 from server.chat.presenters import LoadedConversation, message_out
 from server.chat.schemas import AgentMessageCreate, ConversationStart, VisitorMessageCreate
 from server.db import MAX_ID
 from server.errors import Conflict, ConversationEnded, Forbidden, ValidationFailed
+from server.events import relay
 from server.web.schema import lower_case
 
 OPEN = (ConversationStatus.WAITING, ConversationStatus.ACTIVE)
@@ -209,8 +210,7 @@ async def start_conversation(*, contact: Contact, data: ConversationStart) -> Po
         if again is None:
             raise
         return again
-    await outbox.relayed()
-    await _route(contact.organization_id)
+    await relay.relayed()
     return Posted(message=message, loaded=loaded)
 
 
@@ -280,7 +280,7 @@ async def post_visitor_message(
             ],
             conn,
         )
-    await outbox.relayed()
+    await relay.relayed()
     return Posted(message=message, loaded=loaded)
 
 
@@ -312,7 +312,7 @@ async def post_agent_message(
     *, principal: Principal, conversation_id: int, data: AgentMessageCreate
 ) -> Posted:
     """An agent's reply or internal note. A reply to a waiting chat claims it."""
-    found: list[events.AgentChatEvent] = []
+    found: list[events.ChatEvent] = []
     async with in_transaction() as conn:
         conversation = await lookups.lock_conversation(
             conversation_id, conn, organization_id=principal.organization_id
@@ -371,7 +371,7 @@ async def post_agent_message(
         await announce.stage(loaded, found, conn)
         if system is not None:
             await announce.queue_positions(conversation.organization_id, conn)
-    await outbox.relayed()
+    await relay.relayed()
     return Posted(message=message, loaded=loaded)
 
 
@@ -387,7 +387,7 @@ async def claim(*, principal: Principal, conversation_id: int) -> LoadedConversa
         if conversation.status == ConversationStatus.ENDED:
             raise _ended(conversation)
         if conversation.status != ConversationStatus.WAITING:
-            holder = await Agent.get_or_none(id=conversation.assignee_id).using_db(conn)
+            holder = await Agent.filter(id=conversation.assignee_id).using_db(conn).get_or_none()
             raise Conflict(
                 f"{holder.name if holder else 'Another agent'} already has this conversation.",
                 details={"assigneeId": conversation.assignee_id},
@@ -395,7 +395,7 @@ async def claim(*, principal: Principal, conversation_id: int) -> LoadedConversa
         loaded = await give(
             conversation, agent, conn, reason="claimed", text=f"{agent.name} joined the chat."
         )
-    await outbox.relayed()
+    await relay.relayed()
     return loaded
 
 
@@ -451,9 +451,11 @@ async def transfer(
             raise _ended(conversation)
         _may_act(principal, conversation, "transfer it")
         target = (
-            await Agent.get_or_none(
+            await Agent.filter(
                 id=agent_id, organization_id=principal.organization_id, is_active=True
-            ).using_db(conn)
+            )
+            .using_db(conn)
+            .get_or_none()
             if 0 < agent_id <= MAX_ID
             else None
         )
@@ -487,8 +489,7 @@ async def transfer(
         )
         if was_waiting:
             await announce.queue_positions(conversation.organization_id, conn)
-    await outbox.relayed()
-    await _route(principal.organization_id)
+    await relay.relayed()
     return loaded
 
 
@@ -530,8 +531,7 @@ async def end(
         )
         if was_waiting:
             await announce.queue_positions(org_id, conn)
-    await outbox.relayed()
-    await _route(org_id)
+    await relay.relayed()
     return loaded
 
 
@@ -594,7 +594,7 @@ async def mark_read(
             ],
             conn,
         )  # fmt: skip
-    await outbox.relayed()
+    await relay.relayed()
     return loaded
 
 
@@ -613,7 +613,7 @@ async def requeue(conversation_id: int, agent_id: int) -> bool:
             or conversation.awaiting_reply_since is None
         ):
             return False
-        agent = await Agent.get_or_none(id=agent_id).using_db(conn)
+        agent = await Agent.filter(id=agent_id).using_db(conn).get_or_none()
         conversation.status = ConversationStatus.WAITING
         conversation.assignee_id = None
         conversation.assigned_at = None
@@ -638,13 +638,5 @@ async def requeue(conversation_id: int, agent_id: int) -> bool:
             conn,
         )  # fmt: skip
         await announce.queue_positions(conversation.organization_id, conn)
-    await outbox.relayed()
-    await _route(conversation.organization_id)
+    await relay.relayed()
     return True
-
-
-async def _route(organization_id: int) -> None:
-    # Imported here: routing assigns through `give` above.
-    from server.chat import routing
-
-    await routing.route_now(organization_id)

@@ -1,18 +1,21 @@
-"""Turning a ticket write into real-time events, staged in the write's own transaction.
+"""Turning a ticket write into its domain events, recorded in the write's own transaction.
 
 The events are derived from what the write recorded in its audit trail (the activity rows
 carry every change as `{"from": ..., "to": ...}` under the field's wire name), so there is
 one source of truth for "what changed". Services call these inside their transaction and
-`outbox.relayed()` after it commits; recipients are decided in `channels/audiences.py`.
+`relay.relayed()` after it commits; who receives what is decided in `server/push/`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from server.channels import audiences, events, outbox
+from server.events.model import Subject
+from server.events.outbox import record
+from server.tickets import events
 from server.tickets.lookups import LoadedTicket
 from server.tickets.models import TicketActivity, TicketResponse, TicketStatus
 from server.tickets.presenters import response_out, ticket_out
@@ -35,16 +38,25 @@ def summarize(rows: list[TicketActivity]) -> dict[int, Changes]:
     }
 
 
-def _audience(loaded: LoadedTicket) -> audiences.TicketAudience:
+def subject(loaded: LoadedTicket, found: Sequence[events.TicketEvent] = ()) -> Subject:
+    """The ticket, its requester, and the agents an assignment in `found` moves between."""
     t = loaded.ticket
-    return audiences.TicketAudience(
-        organization_id=t.organization_id, ticket_id=t.id, requester_id=t.requester_id
-    )
+    moved = [
+        agent_id
+        for event in found
+        if isinstance(event, events.TicketAssigned)
+        for agent_id in (event.assignee_id, event.previous_assignee_id)
+        if agent_id is not None
+    ]
+    return Subject(
+        organization_id=t.organization_id, kind="ticket", id=t.id,
+        contact_id=t.requester_id, agent_ids=tuple(dict.fromkeys(moved)),
+    )  # fmt: skip
 
 
-def change_events(changes: Changes, ticket: Any) -> list[audiences.TicketEvent]:
+def change_events(changes: Changes, ticket: Any) -> list[events.TicketEvent]:
     """The events announcing `changes` to a ticket whose new state is `ticket` (TicketOut)."""
-    out: list[audiences.TicketEvent] = []
+    out: list[events.TicketEvent] = []
     if "status" in changes:
         old, new = changes["status"]
         out.append(
@@ -65,10 +77,8 @@ def change_events(changes: Changes, ticket: Any) -> list[audiences.TicketEvent]:
     return out
 
 
-async def _stage(loaded: LoadedTicket, found: list[audiences.TicketEvent], conn: Any) -> None:
-    audience = _audience(loaded)
-    deliveries = [d for event in found for d in audiences.deliveries(event, audience)]
-    await outbox.stage(deliveries, conn)
+async def _stage(loaded: LoadedTicket, found: list[events.TicketEvent], conn: Any) -> None:
+    await record(conn, *found, subject=subject(loaded, found))
 
 
 def _out(loaded: LoadedTicket) -> Any:
@@ -90,7 +100,7 @@ async def changed(
 ) -> None:
     """Stage the events of one ticket's write: the reply first (if any), then its changes."""
     ticket = _out(loaded)
-    found: list[audiences.TicketEvent] = []
+    found: list[events.TicketEvent] = []
     if response is not None:
         found.append(events.TicketResponseAdded(ticket=ticket, response=response_out(response)))
     found.extend(change_events(changes, ticket))

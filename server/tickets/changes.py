@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -52,6 +52,13 @@ class CustomerActor:
 Actor = Principal | CustomerActor
 
 
+def author_type(actor: Actor) -> AuthorType:
+    """How `actor` appears in the audit trail: an agent, the system (an API key), a customer."""
+    if isinstance(actor, CustomerActor):
+        return actor.actor_type
+    return AuthorType.AGENT if actor.agent else AuthorType.SYSTEM
+
+
 class AuditTrail:
     """TicketActivity rows collected during one write, saved together in order."""
 
@@ -67,6 +74,7 @@ class AuditTrail:
         changes: dict[str, Any] | None = None,
     ) -> None:
         p = self.principal
+        performed_by_id: int | None
         if isinstance(p, CustomerActor):
             performed_by_id = p.contact_id
         else:
@@ -77,7 +85,7 @@ class AuditTrail:
                 type=kind,
                 description=description,
                 changes=changes or {},
-                performed_by_type=p.actor_type,
+                performed_by_type=author_type(p),
                 performed_by_id=performed_by_id,
                 performed_by_name=p.name,
             )
@@ -177,11 +185,10 @@ async def apply_tags(
 ) -> bool:
     """Add and remove tags; `current` may be given when known (a new ticket has none)."""
     if current is None:
-        current = set(
-            await TicketTag.filter(ticket_id=ticket.id)
-            .using_db(conn)
-            .values_list("name", flat=True)
+        tag_names = await (
+            TicketTag.filter(ticket_id=ticket.id).using_db(conn).values_list("name", flat=True)
         )
+        current = set(cast(list[str], tag_names))  # flat=True: the values, not 1-tuples
     added = [t for t in dict.fromkeys(add) if t not in current]
     removed = [t for t in dict.fromkeys(remove) if t in current and t not in added]
     after = sorted((current | set(added)) - set(removed))

@@ -13,9 +13,9 @@ from tortoise.transactions import in_transaction
 
 from server.accounts import service as accounts
 from server.accounts.models import Contact, Organization
-from server.channels import outbox
 from server.db import MAX_ID
 from server.errors import NotFound, TicketClosed, ValidationFailed
+from server.events import relay
 from server.tickets.changes import AuditTrail, CustomerActor, apply_status
 from server.tickets.lookups import LoadedTicket, ref_filter
 from server.tickets.models import ActivityType, AuthorType, Ticket, TicketResponse, TicketStatus
@@ -88,7 +88,7 @@ async def create_widget_ticket(
             # typed, which is what they track it with.
             note="From the website widget.", requester_email=email,
         )  # fmt: skip
-    await outbox.relayed()
+    await relay.relayed()
     return loaded
 
 
@@ -136,5 +136,5 @@ async def add_customer_reply(
         if status in _BACK_TO_OPEN:
             apply_status(trail, ticket, TicketStatus.OPEN)
         loaded = await save_and_stage(trail, ticket, org.ticket_prefix, conn, response=response)
-    await outbox.relayed()
+    await relay.relayed()
     return response, loaded

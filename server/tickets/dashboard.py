@@ -9,6 +9,7 @@ PostgreSQL, and the window is small (14 days of one organisation's tickets).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import cast
 
 from pydantic import Field
 
@@ -54,7 +55,10 @@ async def dashboard(*, principal: Principal, today: date | None = None) -> Dashb
     created = await tickets.filter(created_at__gte=since).values_list(
         "created_at", "first_response_at"
     )
-    resolved_at = await tickets.filter(resolved_at__gte=since).values_list("resolved_at", flat=True)
+    resolved_at = cast(  # flat=True: the time stamps, not 1-tuples
+        list[datetime],
+        await tickets.filter(resolved_at__gte=since).values_list("resolved_at", flat=True),
+    )
     days = {first_day + timedelta(days=n): [0, 0] for n in range(DAYS)}
     waits = []
     for created_at, first_response_at in created:

@@ -6,19 +6,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, Field
 
 from server.accounts import service as accounts
 from server.accounts.embed_routes import SiteKey, check_origin
 from server.accounts.schemas import PageNumber
-from server.channels.events import PublicResponse, public_response
 from server.tickets import customer, tracking
-from server.tickets.presenters import response_out
-from server.tickets.schemas import CustomerReplyCreate, Ref, WidgetTicketCreate
+from server.tickets.presenters import public_response, response_out
+from server.tickets.schemas import CustomerReplyCreate, PublicResponse, Ref, WidgetTicketCreate
 from server.tickets.service import ClientInfo
 from server.tickets.tracking import PublicTicketEnvelope, PublicTicketView, TicketSummary
 from server.web.endpoints import Access, Api, Call
-from server.web.schema import Page, RequestModel, ResponseModel
+from server.web.schema import Email, Page, RequestModel, ResponseModel
 
 api = Api()
 TAG = "embed"
@@ -27,7 +26,7 @@ TAG = "embed"
 class TrackQuery(RequestModel):
     site_key: SiteKey
     ref: Ref
-    email: EmailStr
+    email: Email
 
 
 class CustomerReplyOut(ResponseModel):

@@ -86,8 +86,10 @@ async def load_tickets(
     agent_ids = {t.assignee_id for t in tickets if t.assignee_id is not None}
     names: dict[int, str] = {}
     if agent_ids:
-        query = Agent.filter(id__in=agent_ids)
-        names = dict(await (query.using_db(conn) if conn else query).values_list("id", "name"))
+        agent_query = Agent.filter(id__in=agent_ids)
+        names = dict(
+            await (agent_query.using_db(conn) if conn else agent_query).values_list("id", "name")
+        )
     return [
         LoadedTicket(
             ticket=t,

@@ -7,6 +7,8 @@ from server.tickets.numbering import format_reference
 from server.tickets.schemas import (
     ActivityOut,
     PerformedBy,
+    PublicResponse,
+    PublicTicket,
     ResponseOut,
     TicketDetail,
     TicketOut,
@@ -55,6 +57,34 @@ def response_out(response: TicketResponse) -> ResponseOut:
         author_id=response.author_agent_id or response.author_contact_id,
         author_name=response.author_name,
         author_email=response.author_email,
+        created_at=response.created_at,
+    )
+
+
+def public_ticket(ticket: TicketOut) -> PublicTicket:
+    """The requester's view of their ticket."""
+    return PublicTicket(
+        id=ticket.id,
+        reference=ticket.reference,
+        subject=ticket.subject,
+        status=ticket.status,
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+        resolved_at=ticket.resolved_at,
+        closed_at=ticket.closed_at,
+    )
+
+
+def public_response(response: ResponseOut) -> PublicResponse:
+    """The requester's view of a reply. Refuses internal notes outright."""
+    if response.is_internal:
+        raise ValueError("an internal note has no public projection")
+    return PublicResponse(
+        id=response.id,
+        ticket_id=response.ticket_id,
+        content=response.content,
+        author_type=response.author_type,
+        author_name=response.author_name,
         created_at=response.created_at,
     )
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import EmailStr, Field, StringConstraints, WithJsonSchema, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator
 
 from server.db import MAX_ID
 from server.tickets.models import (
@@ -18,6 +18,7 @@ from server.tickets.models import (
     TicketStatus,
 )
 from server.web.schema import (
+    Email,
     RequestModel,
     ResponseModel,
     lower_cased,
@@ -117,7 +118,7 @@ def _as_utc(value: datetime | date | None) -> datetime | date | None:
 
 class TicketCreate(RequestModel):
     requester_name: PersonName = ""
-    requester_email: EmailStr
+    requester_email: Email
     subject: Subject
     description: Description = ""
     priority: TicketPriority | None = Field(
@@ -136,7 +137,7 @@ class WidgetTicketCreate(RequestModel):
     """The widget's contact form: a ticket from the visitor (their token says who)."""
 
     name: PersonName | None = Field(default=None, description="Fills in an anonymous visitor.")
-    email: EmailStr | None = Field(
+    email: Email | None = Field(
         default=None,
         description="Where to follow up (and what to track the ticket with); required unless "
         "the visitor already has an address.",
@@ -295,6 +296,37 @@ class ResponseOut(ResponseModel):
     author_id: int | None
     author_name: str
     author_email: str | None
+    created_at: datetime
+
+
+# --- what a requester may see (the REST tracking views and the widget's events) --------------
+
+
+class PublicTicket(ResponseModel):
+    """What a requester may see of their own ticket."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: int
+    reference: str
+    subject: str
+    status: TicketStatus
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+
+class PublicResponse(ResponseModel):
+    """A public reply as the requester sees it (internal notes are never projected)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: int
+    ticket_id: int
+    content: str
+    author_type: AuthorType
+    author_name: str
     created_at: datetime
 
 

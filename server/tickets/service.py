@@ -2,15 +2,15 @@
 
 Each public function checks access and validates first, then writes in ONE transaction that
 also records the audit trail (TicketActivity with before/after values, see `changes.py`).
-Each write also stages its real-time events in the same transaction (`announce.py`, the
-outbox) and has them published once it commits (`outbox.relayed()`); nothing here runs on
+Each write also records its domain events in the same transaction (`announce.py`, the
+outbox) and has them relayed once it commits (`relay.relayed()`); nothing here runs on
 model save hooks.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -18,11 +18,11 @@ from tortoise.transactions import in_transaction
 from server.accounts.models import Agent, Contact, Organization
 from server.accounts.principal import Principal
 from server.accounts.service import find_or_create_contact
-from server.channels import names, outbox
+from server.channels import names
 from server.channels.history import History
-from server.channels.models import OutboxEvent
 from server.db import MAX_ID
 from server.errors import InvalidTransition, NotFound, StaleReply, ValidationFailed
+from server.events import outbox, relay
 from server.tickets import announce, sla
 from server.tickets.changes import (
     Actor,
@@ -31,6 +31,7 @@ from server.tickets.changes import (
     apply_priority,
     apply_status,
     apply_tags,
+    author_type,
     change,
     now,
 )
@@ -150,7 +151,7 @@ async def create_ticket(
             metadata=metadata, assignee=assignee,
             requester_name=data.requester_name or contact.name,
         )  # fmt: skip
-    await outbox.relayed()
+    await relay.relayed()
     return loaded
 
 
@@ -174,7 +175,7 @@ async def insert_ticket(
     requester_email: str | None = None,
 ) -> LoadedTicket:
     """Insert a checked ticket in the caller's transaction, with its trail and events (the
-    caller calls `outbox.relayed()` after committing). `note` adds to the CREATED activity;
+    caller calls `relay.relayed()` after committing). `note` adds to the CREATED activity;
     `requester_email` is the address to follow up with when it is not the contact's own."""
     started = now()
     first_due, resolution_due = sla.due_dates(
@@ -244,11 +245,10 @@ async def update_ticket(
         if data.priority is not None:
             apply_priority(trail, ticket, org, data.priority)
         if data.tags is not None:
-            current = set(
-                await TicketTag.filter(ticket_id=ticket.id)
-                .using_db(conn)
-                .values_list("name", flat=True)
+            tag_names = await (
+                TicketTag.filter(ticket_id=ticket.id).using_db(conn).values_list("name", flat=True)
             )
+            current = set(cast(list[str], tag_names))  # flat=True: the values, not 1-tuples
             await apply_tags(
                 trail,
                 ticket,
@@ -260,7 +260,7 @@ async def update_ticket(
         if data.status is not None:
             apply_status(trail, ticket, data.status)
         loaded = await save_and_stage(trail, ticket, org.ticket_prefix, conn)
-    await outbox.relayed()
+    await relay.relayed()
     return loaded
 
 
@@ -278,7 +278,7 @@ async def change_status(
             await trail.save(conn)
         loaded = await load_ticket(ticket, prefix=org.ticket_prefix, conn=conn)
         await announce.changed(loaded, changes, conn)
-    await outbox.relayed()
+    await relay.relayed()
     return loaded
 
 
@@ -297,7 +297,7 @@ async def assign_ticket(
             await trail.save(conn)
         loaded = await load_ticket(ticket, prefix=org.ticket_prefix, conn=conn)
         await announce.changed(loaded, changes, conn)
-    await outbox.relayed()
+    await relay.relayed()
     return loaded
 
 
@@ -332,7 +332,7 @@ async def add_response(
             ticket_id=ticket.id,
             content=content,
             is_internal=is_internal,
-            author_type=principal.actor_type,
+            author_type=author_type(principal),
             author_agent_id=agent.id if agent else None,
             author_name=principal.name,
             author_email=agent.email if agent else None,
@@ -361,7 +361,7 @@ async def add_response(
         if target is not None:
             apply_status(trail, ticket, target)
         loaded = await save_and_stage(trail, ticket, org.ticket_prefix, conn, response=response)
-    await outbox.relayed()
+    await relay.relayed()
     return response, loaded
 
 
@@ -399,10 +399,8 @@ async def _check_collision(
     reply is refused with the latest public replies and the agent decides (`force`).
     """
     key = names.ticket(ticket.organization_id, ticket.id).key
-    staged = await (
-        OutboxEvent.filter(channel=key, event="ticket.response_added")
-        .using_db(conn)
-        .values_list("data", flat=True)
+    staged = await outbox.unrelayed(
+        conn, kind="ticket", subject_id=ticket.id, type="ticket.response_added"
     )
     replay = await history.since(key, seen.offset, seen.epoch)
     published = [e.data for e in replay.entries if e.event == "ticket.response_added"]
@@ -480,13 +478,13 @@ async def bulk_update(
                 await apply_assignee(trail, ticket, agent, conn)
             await apply_tags(trail, ticket, conn, add=changes.add_tags, remove=changes.remove_tags)
             await ticket.save(using_db=conn)
-        changes = announce.summarize(trail.rows)
+        summaries = announce.summarize(trail.rows)
         await trail.save(conn)
         tickets.sort(key=lambda t: t.number)
         loaded = await load_tickets(tickets, prefix=org.ticket_prefix, conn=conn)
         for item in loaded:
-            await announce.changed(item, changes.get(item.ticket.id, {}), conn)
-    await outbox.relayed()
+            await announce.changed(item, summaries.get(item.ticket.id, {}), conn)
+    await relay.relayed()
     return loaded
 
 
@@ -504,7 +502,7 @@ async def delete_ticket(*, principal: Principal, ref: str | int) -> LoadedTicket
         loaded = await load_ticket(ticket, prefix=org.ticket_prefix, conn=conn)
         await ticket.delete(using_db=conn)
         await announce.deleted(loaded, conn)
-    await outbox.relayed()
+    await relay.relayed()
     return loaded
 
 

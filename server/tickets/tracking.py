@@ -14,7 +14,6 @@ from typing import Literal
 from pydantic import Field
 
 from server.accounts.models import Contact, Organization
-from server.channels.events import PublicResponse, public_response
 from server.db import MAX_ID
 from server.errors import NotFound
 from server.tickets.lookups import ref_filter
@@ -27,7 +26,8 @@ from server.tickets.models import (
     TicketStatus,
 )
 from server.tickets.numbering import format_reference
-from server.tickets.presenters import response_out
+from server.tickets.presenters import public_response, response_out
+from server.tickets.schemas import PublicResponse
 from server.web.schema import ResponseModel, lower_case
 
 # Activity that tells a customer something: the ticket was opened or its status moved.

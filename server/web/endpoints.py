@@ -13,18 +13,22 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.accounts.models import Contact
-from server.accounts.principal import Principal
 from server.web import idempotency
 from server.web.bodies import parse_json, parse_model, parse_query, read_body
 from server.web.idempotency import IdempotencyStore
+
+if TYPE_CHECKING:
+    # For annotations only: the HTTP plumbing sits below the domains (accounts supplies the
+    # authenticators at runtime, through `Api.routes`).
+    from server.accounts.models import Contact
+    from server.accounts.principal import Principal
 
 
 class Access(StrEnum):
@@ -63,8 +67,8 @@ class Call:
 
 
 Handler = Callable[[Call], Awaitable[BaseModel | Response | None]]
-Authenticator = Callable[[Request], Awaitable[Principal]]
-VisitorAuthenticator = Callable[[Request], Awaitable[Contact]]
+Authenticator = Callable[[Request], Awaitable["Principal"]]
+VisitorAuthenticator = Callable[[Request], Awaitable["Contact"]]
 
 
 @dataclass

@@ -6,7 +6,12 @@ import re
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
+from pydantic.json_schema import (
+    GenerateJsonSchema,
+    JsonSchemaMode,
+    JsonSchemaValue,
+    models_json_schema,
+)
 from pydantic_core import core_schema
 
 from server import __version__
@@ -125,11 +130,13 @@ REPLAYED_HEADER: dict[str, Any] = {
 
 def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
     """An OpenAPI 3.1 document for `endpoints` (JSON Schema 2020-12 from pydantic)."""
-    models: dict[tuple[type[BaseModel], str], None] = {(ErrorResponse, "serialization"): None}
+    models: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {
+        (ErrorResponse, "serialization"): None
+    }
     for ep in endpoints:
-        for model, mode in ((ep.body, "validation"), (ep.query, "validation")):
+        for model in (ep.body, ep.query):
             if model:
-                models[(model, mode)] = None
+                models[(model, "validation")] = None
         if ep.response:
             models[(ep.response, "serialization")] = None
     keys, definitions = models_json_schema(
@@ -142,7 +149,7 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
     names = {name: _component_name(name) for name in raw_defs}
     components = {names[n]: _rename_refs(s, names) for n, s in raw_defs.items()}
 
-    def ref(model: type[BaseModel], mode: str) -> dict[str, Any]:
+    def ref(model: type[BaseModel], mode: JsonSchemaMode) -> dict[str, Any]:
         return _rename_refs(keys[(model, mode)], names)
 
     def component_of(reference: dict[str, Any]) -> dict[str, Any]:

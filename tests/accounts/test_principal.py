@@ -7,6 +7,7 @@ import pytest
 from server.accounts.models import Agent, Role
 from server.accounts.principal import Principal
 from server.errors import Forbidden
+from server.tickets.changes import author_type
 from server.tickets.models import AuthorType
 
 
@@ -18,7 +19,7 @@ def test_admin_agent() -> None:
     principal = Principal(organization_id=3, role=Role.ADMIN, name="Ann", agent=agent(Role.ADMIN))
     assert principal.is_admin
     assert principal.agent_id == 7
-    assert principal.actor_type is AuthorType.AGENT
+    assert author_type(principal) is AuthorType.AGENT
     principal.require_admin()
 
 
@@ -34,5 +35,5 @@ def test_api_key_acts_as_admin_and_as_the_system() -> None:
     principal = Principal(organization_id=3, role=Role.ADMIN, name="API key ci", api_key_id=9)
     assert principal.is_admin
     assert principal.agent_id is None
-    assert principal.actor_type is AuthorType.SYSTEM
+    assert author_type(principal) is AuthorType.SYSTEM
     principal.require_admin()

@@ -13,28 +13,35 @@ import socket
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import pytest
 import uvicorn
-from pydantic import TypeAdapter
+from pydantic import Field, TypeAdapter
 from redis import asyncio as aioredis
 from starlette.applications import Starlette
 from tortoise.exceptions import DBConnectionError
 from websockets.exceptions import InvalidStatus
 
 from server.accounts import service as account_service
-from server.channels import events, protocol, routes
+from server.channels import protocol, routes
+from server.channels.events import PresenceChanged
 from server.channels.handshake_limit import HandshakeLimiter
 from server.channels.protocol import Close
+from server.push import projections
+from server.tickets import events as ticket_events
 from server.tickets.models import Ticket
 from tests.channels.conftest import LiveServer, _EmbeddedServer
 from tests.channels.wsclient import WS, open_ws, session
 from tests.factories import Team
 
-AGENT_EVENT: TypeAdapter[Any] = TypeAdapter(events.AgentEvent)
-PUBLIC_EVENT: TypeAdapter[Any] = TypeAdapter(events.PublicEvent)
+AGENT_EVENT: TypeAdapter[Any] = TypeAdapter(
+    Annotated[ticket_events.TicketEvent | PresenceChanged, Field(discriminator="type")]
+)
+PUBLIC_EVENT: TypeAdapter[Any] = TypeAdapter(
+    Annotated[projections.PublicTicketEvent, Field(discriminator="type")]
+)
 SHOP = "https://shop.example"
 EVIL = "https://evil.example"
 
@@ -554,12 +561,12 @@ async def test_ticket_events_reach_ticket_and_queue_subscribers(
         first, response, second = (
             AGENT_EVENT.validate_python({"type": f["event"], **f["data"]}) for f in got
         )
-        assert isinstance(first, events.TicketStatusChanged)
+        assert isinstance(first, ticket_events.TicketStatusChanged)
         assert (first.old, first.new) == ("NEW", "OPEN")
-        assert isinstance(response, events.TicketResponseAdded)
+        assert isinstance(response, ticket_events.TicketResponseAdded)
         assert response.response.content == "We are on it."
         assert response.response.is_internal is False
-        assert isinstance(second, events.TicketStatusChanged)
+        assert isinstance(second, ticket_events.TicketStatusChanged)
         assert (second.old, second.new) == ("OPEN", "IN_PROGRESS")
 
 
@@ -571,7 +578,7 @@ async def test_agent_sees_internal_notes(
         await ws.subscribe(f"ticket:{ticket['id']}")
         await reply(client, team, ticket["id"], "Customer seems upset.", internal=True)
         frame = await ws.expect("event", event="ticket.response_added")
-        payload = events.TicketResponseAdded.model_validate(
+        payload = ticket_events.TicketResponseAdded.model_validate(
             {"type": frame["event"], **frame["data"]}
         )
         assert payload.response.is_internal is True
@@ -588,7 +595,9 @@ async def test_created_ticket_reaches_the_queue(
         await other.subscribe("queue")
         ticket = await new_ticket(client, team)
         frame = await ws.expect("event", channel="queue", event="ticket.created")
-        payload = events.TicketCreated.model_validate({"type": frame["event"], **frame["data"]})
+        payload = ticket_events.TicketCreated.model_validate(
+            {"type": frame["event"], **frame["data"]}
+        )
         assert payload.ticket.id == ticket["id"]
         # Another organisation's queue hears nothing of it.
         await other.ping()
@@ -642,7 +651,7 @@ async def test_resume_replays_exactly_what_was_missed_then_goes_live(
         )
         subjects = []
         for f in replay:
-            payload = events.TicketUpdated.model_validate({"type": f["event"], **f["data"]})
+            payload = ticket_events.TicketUpdated.model_validate({"type": f["event"], **f["data"]})
             assert payload.changed == ["subject"]
             subjects.append(payload.ticket.subject)
         assert subjects == [f"Subject {n}" for n in range(20)]
@@ -733,7 +742,7 @@ async def test_contact_gets_public_replies_and_never_internal_notes(
         assert [f["event"] for f in frames] == ["ticket.response_added", "ticket.status_changed"]
         public = [PUBLIC_EVENT.validate_python({"type": f["event"], **f["data"]}) for f in frames]
         added = public[0]
-        assert isinstance(added, events.PublicTicketResponseAdded)
+        assert isinstance(added, projections.PublicTicketResponseAdded)
         assert added.response.content == "Hello Rita, we are on it."
         assert added.ticket.id == tid
         data = frames[0]["data"]

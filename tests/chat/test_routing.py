@@ -446,6 +446,26 @@ async def test_chat_is_not_requeued_within_the_grace_period(
     assert kept["assigneeId"] == team.agent.id
 
 
+async def test_the_grace_period_is_shared_by_every_process(
+    app: Starlette, client: httpx.AsyncClient, team: Team, router: Router
+) -> None:
+    """The absence clock lives on the agent, so a pass in another process (another router)
+    measures the grace from when the first pass saw the agent gone."""
+    await configure_widget(client, team, routing="manual", offlineGraceSeconds=1)
+    _, conversation_id = await new_chat(client, team)
+    async with no_tick(router):
+        await claim(client, team.agent_headers, conversation_id)
+        await router.requeue_absent()  # this process sees the agent gone: the clock starts
+        seen = (await Agent.get(id=team.agent.id)).absent_since
+        assert seen is not None
+        await asyncio.sleep(1.2)
+        other_process = Router(app.state.parley.hub.presence)
+        assert await other_process.requeue_absent() >= 1  # ours (others of earlier tests too)
+        assert (await conversation(client, team, conversation_id))["status"] == "WAITING"
+        await router.requeue_absent()
+    assert (await Agent.get(id=team.agent.id)).absent_since is None  # nobody waits on them
+
+
 async def test_chat_the_agent_answered_last_is_not_requeued(
     client: httpx.AsyncClient, team: Team, router: Router
 ) -> None:
@@ -486,3 +506,44 @@ async def test_present_agent_keeps_their_unanswered_chats(
     # Gone from presence, the same chat returns to the queue.
     await queue.leave(team.agent, connection)
     assert (await requeued(client, team, router, conversation_id))["status"] == "WAITING"
+
+
+# --- the reactor -------------------------------------------------------------------------------
+
+
+def test_routing_reacts_only_to_events_that_change_the_queue() -> None:
+    from server.chat import events
+    from server.chat.routing import frees_or_fills_the_queue
+    from tests.push.test_chat_rules import (
+        CLAIMED,
+        CREATED,
+        ENDED,
+        READ,
+        REPLY,
+        REQUEUED,
+        TRANSFERRED,
+    )
+
+    assert all(map(frees_or_fills_the_queue, [CREATED, ENDED, REQUEUED, TRANSFERRED]))
+    assert not any(map(frees_or_fills_the_queue, [CLAIMED, READ, REPLY]))
+    assert not frees_or_fills_the_queue(events.QueuePosition(conversation_id=1, position=1))
+
+
+async def test_the_reactor_routes_each_changed_organisation_once(app: Starlette) -> None:
+    from server.chat.routing import RoutingReactor
+    from server.events.model import Subject
+    from tests.push.test_chat_rules import CREATED, ENDED, READ
+
+    class Counting(Router):
+        def __init__(self) -> None:
+            self.routed: list[int] = []
+
+        async def route(self, organization_id: int) -> int:
+            self.routed.append(organization_id)
+            return 0
+
+    router = Counting()
+    subject = Subject(organization_id=5, kind="conversation", id=1, contact_id=2)
+    other = Subject(organization_id=6, kind="conversation", id=2, contact_id=3)
+    await RoutingReactor(router).react([(CREATED, subject), (ENDED, subject), (READ, other)])
+    assert router.routed == [5]

@@ -1,10 +1,11 @@
 """Every ticket write announces exactly its events, on exactly the right channels.
 
 Each test notes the channels' history positions (`hub.history.latest`) before a write, then
-reads what the write appended (`hub.history.since`) from the app's real hub: the outbox
-rows were staged in the write's transaction and relayed after its commit, so by the time the
-service returns they are in history and no outbox row of those channels is left.
-Every entry is validated against its schema in `server/channels/events.py`.
+reads what the write appended (`hub.history.since`) from the app's real hub: the events were
+recorded in the write's transaction and relayed after its commit (pushed by
+`server/push/`), so by the time the service returns they are in history and no outbox row of
+the ticket is left. Every entry is validated against its schema: the ticket's domain events
+(`server/tickets/events.py`) for agents, `server/push/projections.py` for the requester.
 """
 
 from __future__ import annotations
@@ -16,14 +17,16 @@ import pytest
 from pydantic import BaseModel
 from starlette.applications import Starlette
 
-from server.channels import events, names
+from server.channels import names
 from server.channels.history import Entry
 from server.channels.hub import Hub
-from server.channels.models import OutboxEvent
 from server.errors import InvalidTransition
-from server.tickets import service
+from server.events.outbox import DomainEvent
+from server.push import projections
+from server.tickets import events, service
 from server.tickets.lookups import LoadedTicket
 from server.tickets.models import TicketPriority, TicketStatus
+from server.tickets.presenters import public_ticket
 from server.tickets.schemas import BulkChanges, TicketCreate, TicketUpdate
 from tests.factories import Team, make_ticket
 from tests.tickets.helpers import detail, requester_email
@@ -38,11 +41,11 @@ AGENT_EVENTS = {
     "ticket.deleted": events.TicketDeleted,
 }
 PUBLIC_EVENTS = {
-    "ticket.created": events.PublicTicketCreated,
-    "ticket.updated": events.PublicTicketUpdated,
-    "ticket.status_changed": events.PublicTicketStatusChanged,
-    "ticket.response_added": events.PublicTicketResponseAdded,
-    "ticket.deleted": events.PublicTicketDeleted,
+    "ticket.created": projections.PublicTicketCreated,
+    "ticket.updated": projections.PublicTicketUpdated,
+    "ticket.status_changed": projections.PublicTicketStatusChanged,
+    "ticket.response_added": projections.PublicTicketResponseAdded,
+    "ticket.deleted": projections.PublicTicketDeleted,
 }
 
 
@@ -57,6 +60,7 @@ class Channels:
     def __init__(self, hub: Hub, loaded: LoadedTicket, *agent_ids: int) -> None:
         t = loaded.ticket
         self.hub = hub
+        self.ticket_id = t.id
         self.queue = names.queue(t.organization_id).key
         self.ticket = names.ticket(t.organization_id, t.id).key
         assert t.requester_id is not None
@@ -80,8 +84,10 @@ class Channels:
         return replay.entries
 
     async def relayed(self) -> None:
-        """No outbox row for these channels is left: the relay ran after the commit."""
-        assert await OutboxEvent.filter(channel__in=self.keys).count() == 0
+        """No outbox row of this ticket is left: the relay ran after the commit."""
+        assert (
+            await DomainEvent.filter(subject_kind="ticket", subject_id=self.ticket_id).count() == 0
+        )
 
 
 def agent_event(entry: Entry) -> Any:
@@ -144,8 +150,8 @@ async def test_create_announces_ticket_created(hub: Hub, team: Team) -> None:
     on_contact = await before.new(before.contact)
     assert kinds(on_contact) == ["ticket.created"]
     public = public_event(on_contact[0])
-    assert isinstance(public, events.PublicTicketCreated)
-    assert wire(public.ticket) == wire(events.public_ticket(loaded.out()))
+    assert isinstance(public, projections.PublicTicketCreated)
+    assert wire(public.ticket) == wire(public_ticket(loaded.out()))
     assert "tags" not in on_contact[0].data["ticket"]
 
 
@@ -169,7 +175,7 @@ async def test_update_subject_and_priority_announces_updated(hub: Hub, team: Tea
     assert updated.ticket.priority == TicketPriority.URGENT
     # The requester hears of the subject only (priority is not news to them).
     [public] = [public_event(e) for e in await ch.new(ch.contact)]
-    assert isinstance(public, events.PublicTicketUpdated)
+    assert isinstance(public, projections.PublicTicketUpdated)
     assert public.changed == ["subject"]
     assert public.ticket.subject == "Now on fire"
 
@@ -210,7 +216,7 @@ async def test_update_with_status_announces_status_changed(hub: Hub, team: Team)
     assert (changed.old, changed.new) == (S.NEW, S.IN_PROGRESS)
     assert wire(changed.ticket) == wire(after.out())
     [public] = [public_event(e) for e in await ch.new(ch.contact)]
-    assert isinstance(public, events.PublicTicketStatusChanged)
+    assert isinstance(public, projections.PublicTicketStatusChanged)
     assert (public.old, public.new, public.ticket.status) == (S.NEW, S.IN_PROGRESS, S.IN_PROGRESS)
 
 
@@ -317,8 +323,8 @@ async def test_public_reply_on_a_new_ticket_announces_reply_then_open(hub: Hub, 
 
     on_contact = [public_event(e) for e in await ch.new(ch.contact)]
     assert [type(e) for e in on_contact] == [
-        events.PublicTicketResponseAdded,
-        events.PublicTicketStatusChanged,
+        projections.PublicTicketResponseAdded,
+        projections.PublicTicketStatusChanged,
     ]
     assert on_contact[0].response.content == "On it."
 
@@ -435,7 +441,7 @@ async def test_delete_announces_deleted(hub: Hub, team: Team) -> None:
     assert isinstance(deleted, events.TicketDeleted)
     assert (deleted.ticket_id, deleted.reference) == (loaded.ticket.id, loaded.reference)
     [public] = [public_event(e) for e in await ch.new(ch.contact)]
-    assert isinstance(public, events.PublicTicketDeleted)
+    assert isinstance(public, projections.PublicTicketDeleted)
     assert (public.ticket_id, public.reference) == (loaded.ticket.id, loaded.reference)
 
 

@@ -7,7 +7,8 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from server.channels import names, outbox
+from server.channels import names
+from server.events import relay as relay_module
 from tests.factories import Team, make_ticket
 
 
@@ -109,15 +110,15 @@ async def test_a_reply_committed_but_not_yet_published_counts(
 ) -> None:
     ticket = await make_ticket(team.admin_principal)
     seen = await _position(app, team, ticket.ticket.id)
-    relay = outbox._relay
-    outbox.install(None)  # the other reply's events stay in the outbox
+    relay = relay_module._relay
+    relay_module.install(None)  # the other reply's events stay in the outbox
     try:
         other = await _reply(client, team.admin_headers, ticket.ticket.id, content="pending")
         assert other.status_code == 201
         response = await _reply(client, team.agent_headers, ticket.ticket.id, seen=seen)
     finally:
-        outbox.install(relay)
-        await outbox.relayed()
+        relay_module.install(relay)
+        await relay_module.relayed()
     assert response.status_code == 409
     unseen = response.json()["error"]["unseenResponses"]
     assert [r["id"] for r in unseen] == [other.json()["response"]["id"]]

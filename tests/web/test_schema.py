@@ -82,3 +82,15 @@ def test_trimmed_length_pattern_states_what_validation_accepts(text: str) -> Non
         except ValidationError:
             accepted = False
         assert stated == accepted, (name, text)
+
+
+def test_email_addresses_are_documented_as_internationalised() -> None:
+    """Parley takes Unicode mailboxes and domains (email-validator's rules); the document
+    must not call them invalid with `format: email`, which is ASCII-only."""
+    from pydantic import TypeAdapter
+
+    from server.web.schema import Email
+
+    assert TypeAdapter(Email).json_schema() == {"type": "string", "format": "idn-email"}
+    assert TypeAdapter(Email).validate_python("\u0130nci@example.com")
+    assert TypeAdapter(Email).validate_python("rita@b\u00fccher.de")

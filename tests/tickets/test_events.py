@@ -1,15 +1,19 @@
-"""events: every payload is typed, closed to extra fields, and the public projections leak
-nothing agents-only."""
+"""ticket events: every payload is typed and closed to extra fields; the requester's views of a
+ticket and a reply leak nothing agents-only."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated, Any
 
 import pytest
-from pydantic import TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
-from server.channels import events
+from server.channels.events import PresenceChanged, PresenceEntry
+from server.push import projections
+from server.tickets import events
 from server.tickets.models import AuthorType, TicketPriority, TicketStatus
+from server.tickets.presenters import public_response, public_ticket
 from server.tickets.schemas import ResponseOut, TicketOut
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
@@ -38,8 +42,12 @@ def response(*, internal: bool) -> ResponseOut:
     )  # fmt: skip
 
 
-AGENT = TypeAdapter(events.AgentEvent)
-PUBLIC = TypeAdapter(events.PublicEvent)
+AGENT: TypeAdapter[Any] = TypeAdapter(
+    Annotated[events.TicketEvent | PresenceChanged, Field(discriminator="type")]
+)
+PUBLIC: TypeAdapter[Any] = TypeAdapter(
+    Annotated[projections.PublicTicketEvent, Field(discriminator="type")]
+)
 
 
 def test_every_agent_event_round_trips_through_its_schema() -> None:
@@ -50,9 +58,9 @@ def test_every_agent_event_round_trips_through_its_schema() -> None:
         events.TicketAssigned(ticket=ticket(), previous_assignee_id=None, assignee_id=3),
         events.TicketResponseAdded(ticket=ticket(), response=response(internal=True)),
         events.TicketDeleted(ticket_id=7, reference="TKT-00042"),
-        events.PresenceChanged(
+        PresenceChanged(
             channel="ticket:7",
-            joined=[events.PresenceEntry(person="agent:3", name="Bob", status="online")],
+            joined=[PresenceEntry(person="agent:3", name="Bob", status="online")],
         ),
     ]
     for sample in samples:
@@ -73,7 +81,7 @@ def test_extra_fields_and_unknown_types_are_refused() -> None:
 
 
 def test_the_public_ticket_carries_nothing_agent_only() -> None:
-    public = events.public_ticket(ticket()).model_dump(by_alias=True)
+    public = public_ticket(ticket()).model_dump(by_alias=True)
     assert set(public) == {
         "id", "reference", "subject", "status", "createdAt", "updatedAt", "resolvedAt",
         "closedAt",
@@ -85,14 +93,14 @@ def test_the_public_ticket_carries_nothing_agent_only() -> None:
 
 def test_an_internal_note_has_no_public_projection() -> None:
     with pytest.raises(ValueError, match="internal note"):
-        events.public_response(response(internal=True))
-    public = events.public_response(response(internal=False)).model_dump(by_alias=True)
+        public_response(response(internal=True))
+    public = public_response(response(internal=False)).model_dump(by_alias=True)
     assert public["content"] == "We refunded you."
     assert "authorEmail" not in public and "isInternal" not in public
 
 
 def test_public_events_validate_and_are_closed() -> None:
-    created = events.PublicTicketCreated(ticket=events.public_ticket(ticket()))
+    created = projections.PublicTicketCreated(ticket=public_ticket(ticket()))
     wire = created.model_dump(mode="json", by_alias=True)
     assert PUBLIC.validate_python(wire) == created
     with pytest.raises(ValidationError):

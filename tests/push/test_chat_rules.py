@@ -1,19 +1,19 @@
-"""chat audiences: every live-chat event reaches exactly the right channels, and the customer
-only ever gets the public projection (never an internal note, never an agent-only field)."""
+"""push rules for live chat: every chat event reaches exactly the right channels, and the
+customer only ever gets the public projection (never an internal note, never an agent-only
+field)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
-from pydantic import TypeAdapter
+from pydantic import Field, TypeAdapter
 
 from server.channels import names
-from server.channels.audiences import Delivery
-from server.channels.events import PublicTicket
 from server.chat import events
-from server.chat.audiences import ChatAudience, deliveries, public_payload, queue_position
+from server.chat.announce import conversation_subject
 from server.chat.models import ConversationChannel, ConversationStatus, MessageAuthor
 from server.chat.presenters import public_message
 from server.chat.schemas import (
@@ -24,8 +24,10 @@ from server.chat.schemas import (
     PublicConversation,
     PublicMessage,
 )
+from server.events.model import Subject
+from server.push import projections, rules
 from server.tickets.models import TicketPriority, TicketStatus
-from server.tickets.schemas import TicketOut
+from server.tickets.schemas import PublicTicket, TicketOut
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 ORG = 4
@@ -36,8 +38,12 @@ AGENT_B = 8
 QUEUE = names.queue(ORG)
 CONTACT_CHANNEL = names.contact(ORG, CONTACT)
 
-AGENT_EVENT: TypeAdapter[Any] = TypeAdapter(events.AgentChatEvent)
-PUBLIC_EVENT: TypeAdapter[Any] = TypeAdapter(events.PublicChatEvent)
+AGENT_EVENT: TypeAdapter[Any] = TypeAdapter(
+    Annotated[events.ChatEvent, Field(discriminator="type")]
+)
+PUBLIC_EVENT: TypeAdapter[Any] = TypeAdapter(
+    Annotated[projections.PublicChatEvent, Field(discriminator="type")]
+)
 
 # Strings only agents may see: each sample below carries them somewhere agent-only.
 SECRETS = (
@@ -138,24 +144,46 @@ CUSTOMER_MESSAGE = events.ConversationMessageCreated(
 READ = events.ConversationRead(conversation=conversation(), side="agent", last_read_message_id=22)
 ESCALATED = events.ConversationEscalated(conversation=conversation(), ticket=ticket())
 
-NAMED: dict[str, events.AgentChatEvent] = {
+NAMED: dict[str, events.ChatEvent] = {
     "created": CREATED, "claimed": CLAIMED, "requeued": REQUEUED, "transferred": TRANSFERRED,
     "ended": ENDED, "reply": REPLY, "customer-message": CUSTOMER_MESSAGE, "internal-note": NOTE,
     "read": READ, "escalated": ESCALATED,
 }  # fmt: skip
 ALL_EVENTS = list(NAMED.values())
-AUDIENCE = ChatAudience(organization_id=ORG, contact_id=CONTACT, public=public())
+PUBLIC_VIEW = public()
 
 
-def routed(event: events.AgentChatEvent, audience: ChatAudience = AUDIENCE) -> list[Delivery]:
-    return deliveries(event, audience)
+@dataclass(frozen=True)
+class Delivery:
+    """A delivery read back as a client would: its channel, and its payload parsed."""
+
+    channel: names.Channel
+    payload: Any
 
 
-def channels(event: events.AgentChatEvent) -> list[names.Channel]:
+def recorded(event: events.ChatEvent, view: PublicConversation = PUBLIC_VIEW) -> events.ChatEvent:
+    """`event` as `announce.stage` records it: with the customer's view of the conversation."""
+    return event.model_copy(update={"customer_view": view})
+
+
+def routed(event: events.ChatEvent, view: PublicConversation = PUBLIC_VIEW) -> list[Delivery]:
+    subject = conversation_subject(
+        organization_id=ORG, conversation_id=CONVERSATION, contact_id=CONTACT, found=[event]
+    )
+    out = []
+    for d in rules.deliveries(recorded(event, view), subject):
+        channel = names.from_key(d.key)
+        wire = {"type": d.type, **d.data}
+        adapter = PUBLIC_EVENT if channel.kind == "contact" else AGENT_EVENT
+        out.append(Delivery(channel, adapter.validate_python(wire)))
+    return out
+
+
+def channels(event: events.ChatEvent) -> list[names.Channel]:
     return [d.channel for d in routed(event)]
 
 
-def to_contact(event: events.AgentChatEvent) -> Any:
+def to_contact(event: events.ChatEvent) -> Any:
     """The one payload `event` sends the customer (asserting there is exactly one)."""
     found = [d.payload for d in routed(event) if d.channel == CONTACT_CHANNEL]
     assert len(found) == 1, found
@@ -172,16 +200,25 @@ def wire(payload: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("event", ALL_EVENTS, ids=list(NAMED))
-def test_every_event_goes_to_the_queue_in_full(event: events.AgentChatEvent) -> None:
+def test_every_event_goes_to_the_queue_in_full(event: events.ChatEvent) -> None:
     queue = [d for d in routed(event) if d.channel == QUEUE]
     assert len(queue) == 1
-    assert queue[0].payload is event
-    assert AGENT_EVENT.validate_python(wire(event)) == event
+    assert queue[0].payload == event  # all of it: the customer's view is not the agents'
+
+
+@pytest.mark.parametrize("event", ALL_EVENTS, ids=list(NAMED))
+def test_agents_never_receive_the_customers_view(event: events.ChatEvent) -> None:
+    subject = conversation_subject(
+        organization_id=ORG, conversation_id=CONVERSATION, contact_id=CONTACT, found=[event]
+    )
+    for delivery in rules.deliveries(recorded(event), subject):
+        if ":contact:" not in delivery.key:
+            assert "customerView" not in delivery.data, delivery.key
 
 
 @pytest.mark.parametrize("event", ALL_EVENTS, ids=list(NAMED))
 def test_every_delivery_stays_in_the_organisation_without_duplicates(
-    event: events.AgentChatEvent,
+    event: events.ChatEvent,
 ) -> None:
     found = channels(event)
     assert all(c.organization_id == ORG for c in found)
@@ -190,14 +227,14 @@ def test_every_delivery_stays_in_the_organisation_without_duplicates(
 
 @pytest.mark.parametrize("event", ALL_EVENTS, ids=list(NAMED))
 def test_the_customer_gets_only_a_public_payload_that_leaks_nothing(
-    event: events.AgentChatEvent,
+    event: events.ChatEvent,
 ) -> None:
     for delivery in routed(event):
         if delivery.channel.kind != "contact":
-            assert delivery.payload is event
+            assert delivery.payload == event
             continue
         assert delivery.channel == CONTACT_CHANNEL
-        assert delivery.payload is not event
+        assert delivery.payload != event
         text = str(wire(delivery.payload))
         for secret in SECRETS:
             assert secret not in text, (secret, text)
@@ -211,7 +248,6 @@ def test_the_customer_gets_only_a_public_payload_that_leaks_nothing(
 def test_a_claim_also_reaches_the_new_agent_only() -> None:
     agents = [d for d in routed(CLAIMED) if d.channel.kind == "agent"]
     assert agents == [Delivery(names.agent(ORG, AGENT_A), CLAIMED)]
-    assert agents[0].payload is CLAIMED
 
 
 def test_a_reassignment_reaches_the_new_and_the_previous_agent() -> None:
@@ -255,7 +291,7 @@ def test_a_transfer_from_the_queue_reaches_only_the_new_agent() -> None:
     [e for name, e in NAMED.items() if name not in ("claimed", "requeued", "transferred")],
     ids=[name for name in NAMED if name not in ("claimed", "requeued", "transferred")],
 )
-def test_other_events_reach_no_agent_channel(event: events.AgentChatEvent) -> None:
+def test_other_events_reach_no_agent_channel(event: events.ChatEvent) -> None:
     assert [c for c in channels(event) if c.kind == "agent"] == []
 
 
@@ -264,17 +300,17 @@ def test_other_events_reach_no_agent_channel(event: events.AgentChatEvent) -> No
 
 def test_a_new_conversation_is_announced_to_the_customer_in_its_public_form() -> None:
     payload = to_contact(CREATED)
-    assert isinstance(payload, events.PublicConversationCreated)
-    assert payload.conversation == AUDIENCE.public
+    assert isinstance(payload, projections.PublicConversationCreated)
+    assert payload.conversation == PUBLIC_VIEW
     assert wire(payload)["type"] == "conversation.created"
 
 
 @pytest.mark.parametrize("event", [CLAIMED, TRANSFERRED], ids=["claimed", "transferred"])
 def test_assignments_and_transfers_reach_the_customer_as_assigned(
-    event: events.AgentChatEvent,
+    event: events.ChatEvent,
 ) -> None:
     payload = to_contact(event)
-    assert isinstance(payload, events.PublicConversationAssigned)
+    assert isinstance(payload, projections.PublicConversationAssigned)
     assert payload.conversation.agent == PublicAgent(id=AGENT_A, name="Bob")
     data = wire(payload)
     assert data["type"] == "conversation.assigned"
@@ -283,13 +319,13 @@ def test_assignments_and_transfers_reach_the_customer_as_assigned(
 
 def test_the_end_reaches_the_customer() -> None:
     payload = to_contact(ENDED)
-    assert isinstance(payload, events.PublicConversationEnded)
-    assert payload.conversation == AUDIENCE.public
+    assert isinstance(payload, projections.PublicConversationEnded)
+    assert payload.conversation == PUBLIC_VIEW
 
 
 def test_an_agent_reply_reaches_the_customer_without_agent_fields() -> None:
     payload = to_contact(REPLY)
-    assert isinstance(payload, events.PublicMessageCreated)
+    assert isinstance(payload, projections.PublicMessageCreated)
     assert isinstance(payload.message, PublicMessage)
     data = wire(payload)["message"]
     assert data["body"] == "Happy to help!"
@@ -304,7 +340,7 @@ def test_the_customers_own_message_carries_their_client_message_id() -> None:
         message=message(author=MessageAuthor.CONTACT, client_id="widget-abc-1"),
     )
     payload = to_contact(own)
-    assert isinstance(payload, events.PublicMessageCreated)
+    assert isinstance(payload, projections.PublicMessageCreated)
     assert payload.message.client_message_id == "widget-abc-1"
     assert wire(payload)["message"]["clientMessageId"] == "widget-abc-1"
 
@@ -315,13 +351,13 @@ def test_a_system_message_reaches_the_customer_without_a_client_message_id() -> 
         message=message(author=MessageAuthor.SYSTEM, body="Bob joined the chat.", client_id="x"),
     )
     payload = to_contact(system)
-    assert isinstance(payload, events.PublicMessageCreated)
+    assert isinstance(payload, projections.PublicMessageCreated)
     assert payload.message.body == "Bob joined the chat."
     assert payload.message.client_message_id is None
 
 
 def test_an_internal_note_never_reaches_the_contact_channel() -> None:
-    assert public_payload(NOTE, AUDIENCE.public) is None
+    assert projections.chat_projection(recorded(NOTE)) is None
     found = routed(NOTE)
     assert all(d.channel != CONTACT_CHANNEL for d in found)
     assert all(d.channel.kind != "contact" for d in found)
@@ -330,7 +366,7 @@ def test_an_internal_note_never_reaches_the_contact_channel() -> None:
 
 def test_a_read_receipt_reaches_the_customer_with_its_side() -> None:
     payload = to_contact(READ)
-    assert isinstance(payload, events.PublicConversationRead)
+    assert isinstance(payload, projections.PublicConversationRead)
     assert (payload.side, payload.last_read_message_id) == ("agent", 22)
     data = wire(payload)
     assert data["type"] == "conversation.read"
@@ -339,7 +375,7 @@ def test_a_read_receipt_reaches_the_customer_with_its_side() -> None:
 
 def test_an_escalation_shows_the_customer_only_the_public_ticket() -> None:
     payload = to_contact(ESCALATED)
-    assert isinstance(payload, events.PublicTicketLinked)
+    assert isinstance(payload, projections.PublicTicketLinked)
     assert isinstance(payload.ticket, PublicTicket)
     assert payload.ticket.reference == "TKT-00042"
     assert payload.ticket.subject == "Refund"
@@ -353,20 +389,18 @@ def test_an_escalation_shows_the_customer_only_the_public_ticket() -> None:
         assert hidden not in data["ticket"], hidden
 
 
-def test_the_customers_projection_is_the_audiences_public_view() -> None:
-    """The contact payload carries the audience's `public` conversation, never one derived
-    from the agents' shape."""
-    other = ChatAudience(
-        organization_id=ORG, contact_id=CONTACT, public=public(unread=9, agent=None)
-    )
+def test_the_customers_projection_is_the_recorded_customer_view() -> None:
+    """The contact payload carries the customer's view recorded with the event, never one
+    derived from the agents' shape."""
+    other = public(unread=9, agent=None)
     payload = next(d.payload for d in routed(REPLY, other) if d.channel == CONTACT_CHANNEL)
-    assert isinstance(payload, events.PublicMessageCreated)
+    assert isinstance(payload, projections.PublicMessageCreated)
     assert payload.conversation.unread == 9 and payload.conversation.agent is None
 
 
-def test_an_unknown_event_has_no_audience_rule() -> None:
-    with pytest.raises(TypeError):
-        public_payload(events.QueuePosition(conversation_id=1, position=1), public())  # type: ignore[arg-type]
+def test_an_event_recorded_without_the_customers_view_is_refused() -> None:
+    with pytest.raises(ValueError, match="customer's view"):
+        projections.chat_projection(REPLY)
 
 
 # --- queue positions -------------------------------------------------------------------------
@@ -374,13 +408,16 @@ def test_an_unknown_event_has_no_audience_rule() -> None:
 
 def test_a_queue_position_goes_to_the_customer_alone() -> None:
     place = events.QueuePosition(conversation_id=CONVERSATION, position=2)
-    found = queue_position(ORG, CONTACT, place)
-    assert found == [Delivery(CONTACT_CHANNEL, place)]
-    assert wire(place) == {
-        "type": "conversation.queue_position",
-        "conversationId": CONVERSATION,
-        "position": 2,
-    }
+    subject = Subject(organization_id=ORG, kind="conversation", id=CONVERSATION, contact_id=CONTACT)
+    found = rules.deliveries(place, subject)
+    assert found == [
+        rules.Delivery(
+            CONTACT_CHANNEL.key,
+            "conversation.queue_position",
+            {"conversationId": CONVERSATION, "position": 2},
+        )
+    ]
+    assert PUBLIC_EVENT.validate_python({"type": found[0].type, **found[0].data}).position == 2
 
 
 # --- presenters ------------------------------------------------------------------------------

@@ -1,19 +1,28 @@
-"""audiences: every ticket event reaches exactly the right channels with the right payload."""
+"""push rules for tickets: every ticket event reaches exactly the right channels with the right
+payload, and the requester only the public projection of what is news to them."""
 
 from __future__ import annotations
 
-import pytest
-from pydantic import TypeAdapter
+from typing import Annotated, Any
 
-from server.channels import events
-from server.channels.audiences import TicketAudience, deliveries, public_payload
+import pytest
+from pydantic import Field, TypeAdapter
+
+from server.events.model import Subject
+from server.push import projections
+from server.push.rules import Delivery, deliveries
+from server.tickets import events
 from server.tickets.models import TicketStatus
-from tests.channels.test_events import response, ticket
+from tests.tickets.test_events import response, ticket
 
 ORG = 4
-AUDIENCE = TicketAudience(organization_id=ORG, ticket_id=7, requester_id=5)
-AGENT_EVENT = TypeAdapter(events.AgentEvent)
-PUBLIC_EVENT = TypeAdapter(events.PublicEvent)
+SUBJECT = Subject(organization_id=ORG, kind="ticket", id=7, contact_id=5)
+AGENT_EVENT: TypeAdapter[Any] = TypeAdapter(
+    Annotated[events.TicketEvent, Field(discriminator="type")]
+)
+PUBLIC_EVENT: TypeAdapter[Any] = TypeAdapter(
+    Annotated[projections.PublicTicketEvent, Field(discriminator="type")]
+)
 
 ALL_EVENTS = [
     events.TicketCreated(ticket=ticket()),
@@ -27,59 +36,70 @@ ALL_EVENTS = [
 ]
 
 
-def wires(event: events.EventModel) -> dict[str, events.EventModel]:
-    return {d.channel.key: d.payload for d in deliveries(event, AUDIENCE)}  # type: ignore[arg-type]
+def routed(event: events.TicketEvent, subject: Subject = SUBJECT) -> list[Delivery]:
+    return deliveries(event, subject)
+
+
+def wires(event: events.TicketEvent, subject: Subject = SUBJECT) -> dict[str, Any]:
+    return {d.key: {"type": d.type, **d.data} for d in routed(event, subject)}
 
 
 @pytest.mark.parametrize("event", ALL_EVENTS, ids=lambda e: e.type)
 def test_agents_always_get_the_full_event_and_customers_only_projections(
-    event: events.EventModel,
+    event: events.TicketEvent,
 ) -> None:
-    routed = deliveries(event, AUDIENCE)  # type: ignore[arg-type]
-    keys = [d.channel.key for d in routed]
+    found = routed(event)
+    keys = [d.key for d in found]
     assert f"parley:org:{ORG}:queue" in keys and f"parley:org:{ORG}:ticket:7" in keys
     assert len(keys) == len(set(keys))
-    for delivery in routed:
-        wire = delivery.payload.model_dump(mode="json", by_alias=True)
-        if delivery.channel.kind == "contact":
-            assert PUBLIC_EVENT.validate_python(wire) == delivery.payload
+    for delivery in found:
+        wire = {"type": delivery.type, **delivery.data}
+        if delivery.key.startswith(f"parley:org:{ORG}:contact:"):
+            assert PUBLIC_EVENT.validate_python(wire).type == event.type
         else:
-            assert delivery.payload is event
             assert AGENT_EVENT.validate_python(wire) == event
-    assert all(d.channel.organization_id == ORG for d in routed)
+    assert all(key.startswith(f"parley:org:{ORG}:") for key in keys)
 
 
 def test_an_internal_note_never_reaches_the_contact_channel() -> None:
     note = events.TicketResponseAdded(ticket=ticket(), response=response(internal=True))
-    assert public_payload(note) is None
+    assert projections.ticket_projection(note) is None
     assert "parley:org:4:contact:5" not in wires(note)
 
 
 def test_a_public_reply_reaches_the_requester_without_agent_fields() -> None:
     reply = events.TicketResponseAdded(ticket=ticket(), response=response(internal=False))
     public = wires(reply)["parley:org:4:contact:5"]
-    text = str(public.model_dump(by_alias=True))
+    text = str(public)
     for secret in ("bob@example.com", "203.0.113.7", "vip", "isInternal", "assignee"):
         assert secret not in text
 
 
 def test_assignments_reach_both_agents_and_never_the_customer() -> None:
     assigned = events.TicketAssigned(ticket=ticket(), previous_assignee_id=2, assignee_id=3)
-    keys = set(wires(assigned))
+    moved = Subject(organization_id=ORG, kind="ticket", id=7, contact_id=5, agent_ids=(3, 2))
+    keys = set(wires(assigned, moved))
     assert {"parley:org:4:agent:3", "parley:org:4:agent:2"} <= keys
     assert "parley:org:4:contact:5" not in keys
+
+
+def test_only_assignments_go_to_the_agents_channels() -> None:
+    moved = Subject(organization_id=ORG, kind="ticket", id=7, contact_id=5, agent_ids=(3, 2))
+    for event in ALL_EVENTS:
+        if not isinstance(event, events.TicketAssigned):
+            assert not any(":agent:" in key for key in wires(event, moved)), event.type
 
 
 def test_only_public_changes_are_news_to_the_requester() -> None:
     quiet = events.TicketUpdated(ticket=ticket(), changed=["tags", "customFields"])
     assert "parley:org:4:contact:5" not in wires(quiet)
     loud = events.TicketUpdated(ticket=ticket(), changed=["subject", "tags"])
-    public = wires(loud)["parley:org:4:contact:5"]
-    assert isinstance(public, events.PublicTicketUpdated)
+    public = PUBLIC_EVENT.validate_python(wires(loud)["parley:org:4:contact:5"])
+    assert isinstance(public, projections.PublicTicketUpdated)
     assert public.changed == ["subject"]
 
 
 def test_a_ticket_without_requester_has_no_customer_delivery() -> None:
-    orphan = TicketAudience(organization_id=ORG, ticket_id=7, requester_id=None)
+    orphan = Subject(organization_id=ORG, kind="ticket", id=7, contact_id=None)
     created = events.TicketCreated(ticket=ticket())
-    assert all(d.channel.kind != "contact" for d in deliveries(created, orphan))
+    assert all(":contact:" not in d.key for d in routed(created, orphan))

@@ -1,0 +1,230 @@
+"""Durable deliveries: each committed event a durable listener wants, as a row of its own.
+
+The relay writes a `Delivery` per (event, durable listener) in the transaction that takes the
+event out of the outbox (`queue_deliveries`). The `DeliveryWorker` then runs due deliveries:
+it claims a batch (moving their next attempt past a lease, so a worker that dies mid-delivery
+leaves them to be retried once the lease runs out), calls each listener, deletes what
+succeeded and reschedules what failed with exponential backoff, until the listener's last
+attempt marks the delivery `dead` with its last error. One listener's failures or slowness
+never hold up another's deliveries, and one receiver's never hold up the relay.
+
+Delivery is at least once: a listener must be idempotent (the delivery id, stable across
+attempts, is what it deduplicates by; an email's Message-ID, a webhook's id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from tortoise import fields, timezone
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+from server.events import registry
+from server.events.model import Event, Subject
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 20
+# The longest `last_error` kept (a receiver's whole error page is not worth a row).
+MAX_ERROR_CHARS = 2000
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    DEAD = "dead"
+
+
+class Delivery(Model):
+    """One committed event on its way to one durable listener."""
+
+    id = fields.BigIntField(primary_key=True)
+    listener = fields.CharField(max_length=64)
+    event_id = fields.BigIntField(description="The outbox row the event came from.")
+    type = fields.CharField(max_length=64)
+    subject: dict = fields.JSONField()
+    payload: dict = fields.JSONField()
+    state = fields.CharEnumField(DeliveryState, max_length=16, default=DeliveryState.PENDING)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField(db_index=True)
+    last_error = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "event_delivery"
+        unique_together = (("listener", "event_id"),)
+
+
+class DurableListener(Protocol):
+    """A listener whose work leaves the process (email, webhooks): run by the worker."""
+
+    name: str  # stored on each delivery: renaming a listener orphans its pending rows
+    max_attempts: int
+
+    def wants(self, event: Event, subject: Subject) -> bool: ...
+
+    def backoff(self, attempt: int) -> timedelta:
+        """How long after failed attempt number `attempt` (1-based) to try again."""
+        ...
+
+    async def deliver(self, delivery_id: int, event: Event, subject: Subject) -> None:
+        """Do the work; raise to have it retried. Called at least once per delivery."""
+        ...
+
+
+def exponential_backoff(
+    attempt: int, *, first: timedelta = timedelta(seconds=10), cap: timedelta = timedelta(hours=1)
+) -> timedelta:
+    """10 s, 20 s, 40 s, ... up to an hour: a receiver that is down for a while is not hammered."""
+    return min(first * (2 ** max(attempt - 1, 0)), cap)
+
+
+async def queue_deliveries(
+    conn: BaseDBAsyncClient,
+    event_id: int,
+    event: Event,
+    subject: Subject,
+    listeners: Sequence[DurableListener],
+) -> int:
+    """In the relay's transaction: a delivery for each listener that wants `event`."""
+    now = timezone.now()
+    rows = [
+        Delivery(
+            listener=listener.name,
+            event_id=event_id,
+            type=event.type,
+            subject=subject.to_json(),
+            payload=event.payload(),
+            next_attempt_at=now,
+        )
+        for listener in listeners
+        if listener.wants(event, subject)
+    ]
+    if rows:
+        await Delivery.bulk_create(rows, using_db=conn, ignore_conflicts=True)
+    return len(rows)
+
+
+class DeliveryWorker:
+    """Runs due deliveries: woken by the relay when it queued some, and every `poll_interval`
+    for retries whose time has come."""
+
+    def __init__(
+        self,
+        listeners: Sequence[DurableListener],
+        *,
+        postgres: bool,
+        poll_interval: float = 1.0,
+        lease: timedelta = timedelta(minutes=5),
+        attempt_timeout: float = 60.0,
+        clock: Callable[[], datetime] = timezone.now,
+    ) -> None:
+        self._listeners = {listener.name: listener for listener in listeners}
+        self._postgres = postgres
+        self._poll_interval = poll_interval
+        self._lease = lease
+        self._attempt_timeout = attempt_timeout
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="event-deliveries")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def nudge(self) -> None:
+        """New deliveries were queued: run them now rather than at the next poll."""
+        self._wake.set()
+
+    async def run_due(self) -> int:
+        """Attempt every delivery due now, once; the number attempted."""
+        attempted = 0
+        while True:
+            claimed = await self._claim()
+            if not claimed:
+                return attempted
+            async with asyncio.TaskGroup() as group:
+                for delivery in claimed:
+                    group.create_task(self._attempt(delivery))
+            attempted += len(claimed)
+
+    async def _loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._poll_interval):
+                    await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self.run_due()
+            except Exception:  # the database is away: try again at the next poll
+                log.warning("running event deliveries failed; retrying", exc_info=True)
+
+    async def _claim(self) -> list[Delivery]:
+        """Take a batch of due deliveries: one attempt more, and out of sight for the lease."""
+        now = self._clock()
+        async with in_transaction() as conn:
+            query = (
+                Delivery.filter(
+                    state=DeliveryState.PENDING,
+                    next_attempt_at__lte=now,
+                    listener__in=list(self._listeners),
+                )
+                .using_db(conn)
+                .order_by("next_attempt_at", "id")
+                .limit(BATCH_SIZE)
+            )
+            if self._postgres:
+                # Two processes never claim the same rows, and neither waits for the other.
+                query = query.select_for_update(skip_locked=True)
+            claimed = await query
+            for delivery in claimed:
+                delivery.attempts += 1
+                delivery.next_attempt_at = now + self._lease
+                await delivery.save(using_db=conn, update_fields=["attempts", "next_attempt_at"])
+        return claimed
+
+    async def _attempt(self, delivery: Delivery) -> None:
+        listener = self._listeners[delivery.listener]
+        try:
+            event = registry.parse(delivery.type, delivery.payload)
+            async with asyncio.timeout(self._attempt_timeout):
+                await listener.deliver(delivery.id, event, Subject.from_json(delivery.subject))
+        except Exception as exc:
+            await self._failed(delivery, listener, exc)
+            return
+        await Delivery.filter(id=delivery.id).delete()
+
+    async def _failed(self, delivery: Delivery, listener: DurableListener, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+        if delivery.attempts >= listener.max_attempts:
+            log.error(
+                "delivery %s to %s is dead after %d attempts: %s",
+                delivery.id, delivery.listener, delivery.attempts, error,
+            )  # fmt: skip
+            await Delivery.filter(id=delivery.id).update(
+                state=DeliveryState.DEAD, last_error=error, updated_at=self._clock()
+            )
+            return
+        retry_at = self._clock() + listener.backoff(delivery.attempts)
+        log.warning(
+            "delivery %s to %s failed (attempt %d of %d), retrying at %s: %s",
+            delivery.id, delivery.listener, delivery.attempts, listener.max_attempts,
+            retry_at.isoformat(), error,
+        )  # fmt: skip
+        await Delivery.filter(id=delivery.id).update(
+            next_attempt_at=retry_at, last_error=error, updated_at=self._clock()
+        )
