@@ -31,7 +31,7 @@ from server.migrate import upgrade
 from server.settings import Settings
 from tests.factories import Team, make_team
 
-pytest_plugins = ["tests.watchdog"]
+pytest_plugins = ["tests.watchdog", "tests.support.spine"]
 
 # Cheap argon2 parameters for the suite: every test's team hashes passwords, and the default
 # cost (64 MiB, 3 passes) made hashing most of the run time. Still argon2id, still verified.

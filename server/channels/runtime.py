@@ -12,10 +12,14 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from broadcaster import Event
 
-from server.channels.history import History, MemoryHistory, RedisHistory
+from server.channels.history import History
+from server.channels.history_memory import MemoryHistory
+from server.channels.history_redis import RedisHistory
 from server.channels.hub import Hub
 from server.channels.memory_backend import MemoryBackend
-from server.channels.presence import MemoryPresence, Presence, RedisPresence
+from server.channels.presence import Presence
+from server.channels.presence_memory import MemoryPresence
+from server.channels.presence_redis import RedisPresence
 from server.channels.redis_backend import ResilientRedisBackend
 from server.settings import Settings
 

@@ -1,19 +1,18 @@
 """Tests for server/channels/history.py: both backends, one set of semantics.
 
 Every behaviour test runs against `MemoryHistory` (always) and `RedisHistory` (with
-TEST_REDIS_URL). Redis tests use a random organisation id so their keys never meet another
-test's, and delete every key they touched.
+TEST_REDIS_URL); what only one backend does is tested in test_history_memory.py and
+test_history_redis.py. Redis tests use a random organisation id so their keys never meet
+another test's, and delete every key they touched.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import re
 import secrets
 import time
-import tracemalloc
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -27,12 +26,12 @@ from server.channels.history import (
     ENTRY_OVERHEAD_BYTES,
     Entry,
     History,
-    MemoryHistory,
-    RedisHistory,
     Replay,
     encode_data,
     entry_size,
 )
+from server.channels.history_memory import MemoryHistory
+from server.channels.history_redis import RedisHistory
 from tests.channels.fakes import FakeClock
 from tests.conftest import TEST_REDIS_URL
 
@@ -110,17 +109,6 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
         await backend.cleanup()
         if redis is not None:
             await redis.aclose()
-
-
-@pytest.fixture
-async def redis_backend() -> AsyncIterator[Backend]:
-    redis = Redis.from_url(TEST_REDIS_URL)
-    backend = Backend("redis", redis)
-    try:
-        yield backend
-    finally:
-        await backend.cleanup()
-        await redis.aclose()
 
 
 async def fill(history: History, channel_key: str, count: int) -> list[Entry]:
@@ -309,102 +297,6 @@ async def test_bad_arguments_are_refused(backend: Backend) -> None:
     assert (await history.latest(key))[0] == 0
 
 
-def test_limits_must_be_positive() -> None:
-    with pytest.raises(ValueError, match="max_events"):
-        MemoryHistory(max_events=0)
-    with pytest.raises(ValueError, match="max_age_seconds"):
-        MemoryHistory(max_age_seconds=0)
-    with pytest.raises(ValueError, match="max_bytes"):
-        MemoryHistory(max_bytes=0)
-    with pytest.raises(ValueError, match="max_bytes_total"):
-        MemoryHistory(max_bytes=1 << 20, max_bytes_total=(1 << 20) - 1)
-
-
-async def test_memory_sweeps_idle_channels() -> None:
-    clock = FakeClock()
-    history = MemoryHistory(max_age_seconds=10, clock=clock)
-    for ticket_id in range(1, 101):
-        await history.append(names.ticket(1, ticket_id).key, "ticket.updated", {})
-    clock.now += MemoryHistory.SWEEP_INTERVAL_SECONDS + 1
-    await history.latest(names.queue(1).key)
-    assert list(history._channels) == [names.queue(1).key]
-
-
-async def test_memory_ring_buffer_is_bounded() -> None:
-    history = MemoryHistory(max_events=3, clock=FakeClock())
-    key = names.queue(1).key
-    await fill(history, key, 10)
-    assert [kept.offset for kept in history._channels[key].entries] == [8, 9, 10]
-
-
-@pytest.mark.redis
-async def test_redis_append_publishes_the_entry(redis_backend: Backend) -> None:
-    assert redis_backend.redis is not None
-    history = redis_backend.make()
-    key = redis_backend.channel()
-    pubsub = redis_backend.redis.pubsub()
-    try:
-        await pubsub.subscribe(key)
-        confirmation = await pubsub.get_message(timeout=2)
-        assert confirmation is not None and confirmation["type"] == "subscribe"
-        entry = await history.append(key, "ticket.status_changed", {"old": "open", "new": "é"})
-        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=2)
-    finally:
-        await pubsub.aclose()
-    assert message is not None
-    assert message["channel"] == key.encode()
-    assert json.loads(message["data"]) == entry.as_dict()
-    assert Entry.from_message(message["data"]) == entry
-    assert json.loads(message["data"]) == {
-        "channel": key,
-        "offset": 1,
-        "epoch": entry.epoch,
-        "event": "ticket.status_changed",
-        "ts": entry.ts,
-        "data": {"old": "open", "new": "é"},
-    }
-
-
-@pytest.mark.redis
-async def test_redis_stream_is_capped_and_keys_expire(redis_backend: Backend) -> None:
-    redis = redis_backend.redis
-    assert redis is not None
-    history = redis_backend.make(max_events=10, max_age_seconds=60)
-    key = redis_backend.channel()
-    await fill(history, key, 500)
-    # Trimmed exactly, so that the byte counter stays true.
-    assert await redis.xlen(names.history_key(key)) == 10
-    for redis_key in redis_keys(key):
-        assert 0 < await redis.pttl(redis_key) <= 60_000
-
-
-@pytest.mark.redis
-async def test_redis_lost_counter_alone_starts_a_new_epoch(redis_backend: Backend) -> None:
-    redis = redis_backend.redis
-    assert redis is not None
-    history = redis_backend.make()
-    key = redis_backend.channel()
-    entries = await fill(history, key, 4)
-    await redis.delete(names.offset_key(key))
-    after = await history.append(key, "ticket.updated", {})
-    assert after.offset == 1 and after.epoch != entries[0].epoch
-    assert (await history.since(key, 0, entries[0].epoch)).recovered is False
-    assert await history.since(key, 0, after.epoch) == Replay([after], True, 1, after.epoch)
-
-
-@pytest.mark.redis
-async def test_redis_lost_epoch_alone_starts_a_new_epoch(redis_backend: Backend) -> None:
-    redis = redis_backend.redis
-    assert redis is not None
-    history = redis_backend.make()
-    key = redis_backend.channel()
-    entries = await fill(history, key, 4)
-    await redis.delete(names.epoch_key(key))
-    offset, epoch = await history.latest(key)
-    assert (offset, epoch != entries[0].epoch) == (0, True)
-    assert (await history.since(key, 2, entries[0].epoch)).recovered is False
-
-
 # --- byte bounds ----------------------------------------------------------------------------
 
 
@@ -481,112 +373,3 @@ async def test_event_larger_than_the_budget_is_returned_but_not_kept(backend: Ba
         assert await history.since(key, offset, epoch) == Replay([], False, 6, epoch)
     # From it on, the history goes on as usual.
     assert await history.since(key, 4, epoch) == Replay(after, True, 6, epoch)
-
-
-async def test_memory_total_budget_evicts_the_oldest_entries_of_any_channel() -> None:
-    history = MemoryHistory(max_bytes=10 * 1000, max_bytes_total=12 * 1000, clock=FakeClock())
-    queue, ticket = names.queue(1).key, names.ticket(1, 7).key
-    early = [await history.append(queue, "ticket.updated", sized(n, 1000)) for n in range(5)]
-    others = [await history.append(ticket, "ticket.updated", sized(n, 1000)) for n in range(5)]
-    late = [await history.append(queue, "ticket.updated", sized(n, 1000)) for n in range(5, 10)]
-    # 15 entries of 1,000 bytes in a 12,000-byte process: the three oldest, of the queue, went.
-    assert history.bytes_total == 12_000
-    epoch = early[0].epoch
-    assert await history.since(queue, 3, epoch) == Replay(early[3:] + late, True, 10, epoch)
-    assert await history.since(queue, 2, epoch) == Replay([], False, 10, epoch)
-    assert await history.since(queue, 0, epoch) == Replay([], False, 10, epoch)
-    assert await history.since(ticket, 0, others[0].epoch) == Replay(
-        others, True, 5, others[0].epoch
-    )
-    # Two more evict the queue's 4 and 5; the two after them, the ticket's oldest.
-    more = [await history.append(queue, "ticket.updated", sized(n, 1000)) for n in range(10, 14)]
-    assert history.bytes_total == 12_000
-    assert await history.since(queue, 5, epoch) == Replay(early[5:] + late + more, True, 14, epoch)
-    assert (await history.since(queue, 4, epoch)).recovered is False
-    assert await history.since(ticket, 2, others[0].epoch) == Replay(
-        others[2:], True, 5, others[0].epoch
-    )
-    assert (await history.since(ticket, 1, others[0].epoch)).recovered is False
-
-
-async def test_memory_totals_follow_trims_sweeps_and_expiry() -> None:
-    clock = FakeClock()
-    history = MemoryHistory(max_events=3, max_age_seconds=10, clock=clock)
-    for ticket_id in range(1, 41):
-        for n in range(50):
-            await history.append(names.ticket(1, ticket_id).key, "ticket.updated", sized(n, 500))
-    assert history.bytes_total == 40 * 3 * 500
-    # References to entries that their channel trimmed are not kept forever.
-    assert len(history._order) <= 2 * 40 * 3 + 64
-    clock.now += 11  # every channel expires
-    key = names.ticket(1, 1).key
-    await history.append(key, "ticket.updated", sized(0, 500))
-    assert history.bytes_total == 500 + 39 * 3 * 500  # the one revisited started over
-    clock.now += MemoryHistory.SWEEP_INTERVAL_SECONDS
-    await history.latest(key)
-    assert history.bytes_total == 0 and list(history._channels) == [key]
-
-
-async def test_memory_holds_about_its_byte_budget() -> None:
-    # Real memory, not only the count: 600 replies of 40 kB on one channel used to keep 24 MB.
-    history = MemoryHistory(clock=FakeClock())
-    key = names.ticket(1, 1).key
-    tracemalloc.start()
-    try:
-        start = tracemalloc.get_traced_memory()[0]
-        for n in range(600):
-            await history.append(key, "ticket.response_added", sized(n, 40_000))
-        grown = tracemalloc.get_traced_memory()[0] - start
-    finally:
-        tracemalloc.stop()
-    assert history.bytes_total <= DEFAULT_MAX_BYTES
-    assert grown < 1.25 * DEFAULT_MAX_BYTES
-
-
-@pytest.mark.redis
-async def test_redis_publishes_an_event_too_large_to_keep(redis_backend: Backend) -> None:
-    assert redis_backend.redis is not None
-    history = redis_backend.make(max_bytes=10_000)
-    key = redis_backend.channel()
-    pubsub = redis_backend.redis.pubsub()
-    try:
-        await pubsub.subscribe(key)
-        confirmation = await pubsub.get_message(timeout=2)
-        assert confirmation is not None and confirmation["type"] == "subscribe"
-        entry = await history.append(key, "ticket.updated", sized(1, 20_000))
-        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=2)
-    finally:
-        await pubsub.aclose()
-    assert message is not None and Entry.from_message(message["data"]) == entry
-    assert await redis_backend.redis.xlen(names.history_key(key)) == 0
-
-
-@pytest.mark.redis
-async def test_redis_lost_byte_counter_alone_starts_a_new_epoch(redis_backend: Backend) -> None:
-    redis = redis_backend.redis
-    assert redis is not None
-    history = redis_backend.make()
-    key = redis_backend.channel()
-    entries = await fill(history, key, 4)
-    await redis.delete(names.history_bytes_key(key))
-    after = await history.append(key, "ticket.updated", {})
-    assert after.offset == 1 and after.epoch != entries[0].epoch
-    assert await redis.xlen(names.history_key(key)) == 1
-    assert await kept_bytes(redis_backend, history, key) == entry_size("ticket.updated", "{}")
-
-
-@pytest.mark.redis
-async def test_redis_stream_lost_alone_resets_the_byte_counter(redis_backend: Backend) -> None:
-    redis = redis_backend.redis
-    assert redis is not None
-    history = redis_backend.make(max_bytes=10_000)
-    key = redis_backend.channel()
-    entries = [await history.append(key, "ticket.updated", sized(n, 3000)) for n in range(3)]
-    await redis.delete(names.history_key(key))
-    after = await history.append(key, "ticket.updated", sized(3, 3000))
-    # The counter said 9,000: without the reset this entry would trim itself or the next.
-    assert await kept_bytes(redis_backend, history, key) == 3000
-    assert (await history.since(key, 2, entries[0].epoch)).recovered is False
-    assert await history.since(key, 3, entries[0].epoch) == Replay(
-        [after], True, 4, entries[0].epoch
-    )

@@ -19,10 +19,11 @@ from starlette.websockets import WebSocketState
 from server.channels import hub as hub_module
 from server.channels import names, protocol
 from server.channels.connection import Connection, Identity
-from server.channels.history import MemoryHistory, Replay
+from server.channels.history import Replay
+from server.channels.history_memory import MemoryHistory
 from server.channels.hub import Hub, NotAvailable
 from server.channels.memory_backend import MemoryBackend
-from server.channels.presence import MemoryPresence
+from server.channels.presence_memory import MemoryPresence
 
 ORG = 7
 TIMEOUT = 2.0

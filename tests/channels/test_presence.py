@@ -1,9 +1,10 @@
 """Tests for server/channels/presence.py: both backends, one set of semantics.
 
 Every behaviour test runs against `MemoryPresence` (always, with a fake clock) and
-`RedisPresence` (with TEST_REDIS_URL, a 1 s TTL and real waiting). Redis tests use a random
-organisation id and random connection ids so their keys never meet another test's, and
-delete every key they touched.
+`RedisPresence` (with TEST_REDIS_URL, a 1 s TTL and real waiting); what only the Redis
+backend does is tested in test_presence_redis.py. Redis tests use a random organisation id
+and random connection ids so their keys never meet another test's, and delete every key they
+touched.
 """
 
 from __future__ import annotations
@@ -16,14 +17,9 @@ import pytest
 from redis.asyncio import Redis
 
 from server.channels import events, names
-from server.channels.presence import (
-    MemoryPresence,
-    Presence,
-    PresenceDiff,
-    RedisPresence,
-    _presence_keys,
-    to_event,
-)
+from server.channels.presence import Presence, PresenceDiff, to_event
+from server.channels.presence_memory import MemoryPresence
+from server.channels.presence_redis import RedisPresence, _presence_keys
 from tests.channels.fakes import FakeClock
 from tests.conftest import TEST_REDIS_URL
 
@@ -287,53 +283,6 @@ def test_to_event_validates_against_presence_changed() -> None:
     }
     assert PresenceDiff().empty
     assert to_event("queue", PresenceDiff()).model_dump(mode="json", by_alias=True)["left"] == []
-
-
-@pytest.mark.redis
-async def test_redis_keys_are_hash_tagged_and_vanish() -> None:
-    redis = Redis.from_url(TEST_REDIS_URL)
-    backend = Backend("redis", redis)
-    try:
-        presence = backend.make()
-        key = backend.channel()
-        hash_key, expiry_key = _presence_keys(key)
-        assert hash_key == f"{{{key}}}:presence"
-        assert expiry_key.startswith(f"{{{key}}}:")
-        await presence.join(key, backend.conn(1), *ANN)
-        for k in (hash_key, expiry_key, names.connection_channels_key(backend.conn(1))):
-            assert 0 < await redis.pttl(k) <= 2000
-        assert await redis.smembers(names.connection_channels_key(backend.conn(1))) == {
-            key.encode()
-        }
-        await presence.leave(key, backend.conn(1))
-        assert await redis.exists(hash_key, expiry_key) == 0
-        assert await redis.smembers(names.connection_channels_key(backend.conn(1))) == set()
-    finally:
-        await backend.cleanup()
-        await redis.aclose()
-
-
-@pytest.mark.redis
-async def test_redis_processes_share_presence() -> None:
-    first, second = Redis.from_url(TEST_REDIS_URL), Redis.from_url(TEST_REDIS_URL)
-    backend = Backend("redis", first)
-    try:
-        a, b = RedisPresence(first, TTL), RedisPresence(second, TTL)
-        key = backend.channel()
-        await a.join(key, backend.conn(1), *ANN)
-        assert (await b.join(key, backend.conn(2), *ANN)).empty
-        assert (await b.join(key, backend.conn(3), *BOB)).joined == [entry(*BOB)]
-        assert await a.snapshot(key) == await b.snapshot(key) == [entry(*ANN), entry(*BOB)]
-        # Process b dies: only a heartbeats; b's people disappear, seen from a.
-        await asyncio.sleep(TTL * 0.6)
-        await a.heartbeat([backend.conn(1)])
-        await asyncio.sleep(TTL * 0.6)
-        assert await a.expire(key) == PresenceDiff(left=["agent:2"])
-        assert await a.snapshot(key) == [entry(*ANN)]
-    finally:
-        await backend.cleanup()
-        await first.aclose()
-        await second.aclose()
 
 
 async def test_names_survive_updates(backend: Backend) -> None:

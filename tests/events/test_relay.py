@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from starlette.applications import Starlette
 from tortoise.transactions import in_transaction
 
 from server.accounts.events import TokenRevoked
@@ -66,21 +64,6 @@ class Wanting:
 
     async def deliver(self, delivery_id: int, event: Event, subject: Subject) -> None:
         raise AssertionError("not run by the relay")
-
-
-@pytest.fixture
-async def parked(app: Starlette) -> AsyncIterator[None]:
-    """Stop the app's relay for the test (after it relayed what was pending); restore it."""
-    relay = relay_module._relay
-    assert relay is not None, "the app's relay should be installed"
-    await relay.flush()
-    relay_module.install(None)
-    await relay.stop()
-    try:
-        yield
-    finally:
-        relay.start()
-        relay_module.install(relay)
 
 
 def subject_base() -> int:

@@ -4,29 +4,13 @@ upgrade (old processes still writing them, or rows they left behind) loses no ev
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from starlette.applications import Starlette
 
 from server.events import relay as relay_module
 from server.events.relay import Relay, database_is_postgres
 from server.push.legacy_outbox import BATCH_SIZE, LegacyOutboxDrain, OutboxEvent
-
-
-@pytest.fixture
-async def parked(app: Starlette) -> AsyncIterator[None]:
-    relay = relay_module._relay
-    assert relay is not None
-    await relay.flush()
-    relay_module.install(None)
-    await relay.stop()
-    try:
-        yield
-    finally:
-        relay.start()
-        relay_module.install(relay)
 
 
 async def test_old_rows_are_published_in_order_then_deleted(parked: None) -> None:
