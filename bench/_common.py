@@ -147,7 +147,7 @@ async def throwaway_database(
 @contextlib.asynccontextmanager
 async def seeding(url: str) -> AsyncIterator[None]:
     """`url` migrated, with Tortoise open on it so a benchmark seeds through the real services
-    (`server.accounts.service` and the like); closed on the way out."""
+    (`server.accounts.agents` and the like); closed on the way out."""
     from tortoise import Tortoise
 
     from server.db import tortoise_config

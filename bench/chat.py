@@ -151,8 +151,9 @@ async def prepare_database(url: str) -> str:
     """Migrate, then the organisation, its admin and its agent through the account services.
 
     Returns the organisation's widget site key."""
+    from server.accounts.agents import create_agent
     from server.accounts.models import Role
-    from server.accounts.service import create_agent, create_organization
+    from server.accounts.organizations import create_organization
 
     async with seeding(url):
         org = await create_organization(name="Chat Bench Co", slug=ORG_SLUG, ticket_prefix="CHB")

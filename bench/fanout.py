@@ -582,8 +582,9 @@ class FanoutServer(ParleyServer):
 
 async def prepare_parley_database(url: str) -> None:
     """Migrate, then one organisation and one agent, through the real services."""
+    from server.accounts.agents import create_agent
     from server.accounts.models import Role
-    from server.accounts.service import create_agent, create_organization
+    from server.accounts.organizations import create_organization
 
     async with seeding(url):
         org = await create_organization(name="Fanout Co", slug=ORG_SLUG, ticket_prefix="FAN")

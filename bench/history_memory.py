@@ -76,8 +76,9 @@ class Figures:
 
 async def prepare_database(url: str) -> None:
     """Migrate, then one organisation and one agent, through the real services."""
+    from server.accounts.agents import create_agent
     from server.accounts.models import Role
-    from server.accounts.service import create_agent, create_organization
+    from server.accounts.organizations import create_organization
 
     async with seeding(url):
         org = await create_organization(name="History Co", slug=ORG_SLUG, ticket_prefix="HIS")

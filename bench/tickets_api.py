@@ -56,8 +56,9 @@ from bench._common import (
     running_server,
     throwaway_database,
 )
+from server.accounts.agents import create_agent
 from server.accounts.models import Role
-from server.accounts.service import create_agent, create_organization
+from server.accounts.organizations import create_organization
 from server.db import tortoise_config
 from server.migrate import upgrade
 from server.tickets import sla

@@ -20,9 +20,8 @@ from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
 import server.web.ids  # noqa: F401  (registers the `{name:id}` path convertor)
-from server.accounts import embed_routes
+from server.accounts import embed_routes, sessions, visitors
 from server.accounts import routes as account_routes
-from server.accounts import service as account_service
 from server.accounts.login_throttle import LoginThrottle
 from server.accounts.models import Contact
 from server.accounts.principal import Principal
@@ -108,14 +107,14 @@ def _bearer_token(request: Request, what: str) -> str:
 
 async def authenticate(request: Request) -> Principal:
     """The agent or integration behind the request's access token or API key."""
-    return await account_service.authenticate_token(_bearer_token(request, "token"))
+    return await sessions.authenticate_token(_bearer_token(request, "token"))
 
 
 async def authenticate_visitor(request: Request) -> Contact:
     """The contact behind the request's visitor token."""
     token = _bearer_token(request, "visitor token")
     settings: Settings = request.app.state.parley.settings
-    return await account_service.authenticate_visitor(
+    return await visitors.authenticate_visitor(
         token=token,
         secret_key=settings.secret_key,
         ttl=timedelta(hours=settings.visitor_token_ttl_hours),

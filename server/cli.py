@@ -136,7 +136,7 @@ async def _with_database(settings: Settings, work: Callable[[], Awaitable[Any]])
 
 
 async def _createorg(args: argparse.Namespace) -> None:
-    from server.accounts.service import create_organization
+    from server.accounts.organizations import create_organization
 
     org = await create_organization(
         name=args.name, slug=args.slug, ticket_prefix=args.ticket_prefix
@@ -145,8 +145,9 @@ async def _createorg(args: argparse.Namespace) -> None:
 
 
 async def _createagent(args: argparse.Namespace) -> None:
+    from server.accounts.agents import create_agent
     from server.accounts.models import Role
-    from server.accounts.service import create_agent, get_organization_by_slug
+    from server.accounts.organizations import get_organization_by_slug
 
     org = await get_organization_by_slug(slug=args.org)
     agent = await create_agent(

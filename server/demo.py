@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from server.accounts import service as accounts
+from server.accounts import agents, org_settings, organizations
 from server.accounts.models import Agent, Organization, Role
 from server.accounts.principal import Principal
 from server.errors import Conflict
@@ -62,7 +62,7 @@ async def seed_demo(*, allow_origins: Sequence[str] = ()) -> DemoLogin:
     org = await _allow(org, agents[DEMO_ADMIN_EMAIL], allow_origins)
     return DemoLogin(
         DEMO_SLUG, DEMO_ADMIN_EMAIL, DEMO_PASSWORD, created or made_tickets,
-        site_key=org.site_key or "", origins=tuple(accounts.allowed_origins(org)),
+        site_key=org.site_key or "", origins=tuple(org_settings.allowed_origins(org)),
     )  # fmt: skip
 
 
@@ -74,12 +74,12 @@ async def demo_site_key() -> str | None:
 
 async def _allow(org: Organization, admin: Agent, origins: Sequence[str]) -> Organization:
     """Add `origins` (the demo host page's) to the widget's allowed origins; keep the rest."""
-    current = accounts.allowed_origins(org)
+    current = org_settings.allowed_origins(org)
     missing = [o for o in origins if o not in current]
     if not missing:
         return org
     principal = Principal(organization_id=org.id, role=admin.role, name=admin.name, agent=admin)
-    return await accounts.update_organization(
+    return await org_settings.update_organization(
         principal=principal, allowed_origins=[*current, *missing]
     )
 
@@ -89,7 +89,9 @@ async def _organization() -> tuple[Organization, bool]:
     created = org is None
     if org is None:
         try:
-            org = await accounts.create_organization(name="Acme Support (demo)", slug=DEMO_SLUG)
+            org = await organizations.create_organization(
+                name="Acme Support (demo)", slug=DEMO_SLUG
+            )
         except Conflict:  # another seeder won the race
             org = await Organization.get(slug=DEMO_SLUG)
     if not org.settings:
@@ -104,7 +106,7 @@ async def _agent(org: Organization, email: str, name: str, role: Role) -> tuple[
     if agent is not None:
         return agent, False
     try:
-        agent = await accounts.create_agent(
+        agent = await agents.create_agent(
             organization_id=org.id, email=email, name=name, password=DEMO_PASSWORD, role=role
         )
     except Conflict:

@@ -31,7 +31,15 @@ from server.migrate import upgrade
 from server.settings import Settings
 from tests.factories import Team, make_team
 
-pytest_plugins = ["tests.watchdog", "tests.support.spine"]
+# The shared harness (tests/support/) and the widget's fixtures the console's tests use too:
+# registered once for the whole suite.
+pytest_plugins = [
+    "tests.watchdog",
+    "tests.support.spine",
+    "tests.support.live",
+    "tests.support.browser",
+    "tests.widget.fixtures",
+]
 
 # Cheap argon2 parameters for the suite: every test's team hashes passwords, and the default
 # cost (64 MiB, 3 passes) made hashing most of the run time. Still argon2id, still verified.

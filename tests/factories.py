@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from server.accounts import service as accounts
+from server.accounts import agents, organizations, sessions
 from server.accounts.models import Agent, Organization, Role
 from server.accounts.principal import Principal
 from server.tickets import service as tickets
@@ -23,13 +23,13 @@ def unique(prefix: str) -> str:
 async def make_org(**kwargs: Any) -> Organization:
     kwargs.setdefault("name", "Org " + uuid.uuid4().hex[:6])
     kwargs.setdefault("slug", unique("org"))
-    return await accounts.create_organization(**kwargs)
+    return await organizations.create_organization(**kwargs)
 
 
 async def make_agent(
     org: Organization, *, role: Role = Role.AGENT, email: str | None = None, name: str = ""
 ) -> Agent:
-    return await accounts.create_agent(
+    return await agents.create_agent(
         organization_id=org.id,
         email=email or f"{unique('agent')}@example.com",
         name=name or f"Agent {uuid.uuid4().hex[:4]}",
@@ -46,7 +46,7 @@ def principal_for(agent: Agent) -> Principal:
 
 async def bearer_for(agent: Agent, ttl: timedelta = timedelta(hours=1)) -> dict[str, str]:
     """Authorization headers for `agent` (a real access token, without the password check)."""
-    token, _ = await accounts.open_session(agent=agent, ttl=ttl)
+    token, _ = await sessions.open_session(agent=agent, ttl=ttl)
     return {"Authorization": f"Bearer {token}"}
 
 

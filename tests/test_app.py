@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,20 +13,20 @@ import asyncpg
 import httpx
 import pytest
 import redis.asyncio as aioredis
-import uvicorn
 from limits import parse_many
 from starlette.applications import Starlette
 from starlette.requests import Request
 from tortoise.exceptions import IntegrityError, OperationalError
 
 import server.app as app_module
-from server.accounts import service as accounts
+from server.accounts import agents
 from server.app import AppState, authenticate, create_app
 from server.errors import Unauthenticated
 from server.settings import Settings
 from tests import conftest
 from tests.conftest import TEST_REDIS_URL
 from tests.factories import Team
+from tests.support.live import LiveServer
 
 ALLOWED = "https://help.example.com"
 
@@ -163,7 +162,7 @@ async def test_unexpected_exception_is_a_json_500_that_leaks_nothing(
     async def explode(**kwargs: Any) -> Any:
         raise RuntimeError("password=hunter2 at db.internal:5432")
 
-    monkeypatch.setattr(accounts, "list_agents", explode)
+    monkeypatch.setattr(agents, "list_agents", explode)
     with caplog.at_level(logging.ERROR, logger="parley"):
         response = await client.get("/api/agents", headers=team.agent_headers)
     assert response.status_code == 500
@@ -201,7 +200,7 @@ async def test_a_database_that_is_away_is_503_not_ready(
     async def away(**kwargs: Any) -> Any:
         raise error
 
-    monkeypatch.setattr(accounts, "list_agents", away)
+    monkeypatch.setattr(agents, "list_agents", away)
     response = await client.get("/api/agents", headers=team.agent_headers)
     assert response.status_code == 503, response.text
     assert response.headers["retry-after"] == "5"
@@ -221,38 +220,10 @@ async def test_a_constraint_violation_is_not_mistaken_for_an_outage(
     async def bug(**kwargs: Any) -> Any:
         raise IntegrityError(asyncpg.UniqueViolationError("duplicate key value"))
 
-    monkeypatch.setattr(accounts, "list_agents", bug)
+    monkeypatch.setattr(agents, "list_agents", bug)
     response = await client.get("/api/agents", headers=team.agent_headers)
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "internal_error"
-
-
-class _Uvicorn(uvicorn.Server):
-    """A uvicorn server on the test's loop that leaves signal handling (Ctrl+C) to pytest."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-@pytest.fixture
-async def served(app: Starlette) -> AsyncIterator[str]:
-    """The session's app behind a real uvicorn (keep-alive connections, its own error log)."""
-    server = _Uvicorn(
-        uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning")
-    )
-    task = asyncio.create_task(server.serve())
-    async with asyncio.timeout(10):
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 def _local_port(response: httpx.Response) -> int | None:
@@ -264,7 +235,7 @@ def _local_port(response: httpx.Response) -> int | None:
 
 
 async def test_an_unexpected_error_keeps_the_connection_and_is_logged_once(
-    served: str,
+    live_server: LiveServer,
     team: Team,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
@@ -272,13 +243,13 @@ async def test_an_unexpected_error_keeps_the_connection_and_is_logged_once(
     async def explode(**kwargs: Any) -> Any:
         raise RuntimeError("the agent list broke")
 
-    monkeypatch.setattr(accounts, "list_agents", explode)
+    monkeypatch.setattr(agents, "list_agents", explode)
     # uvicorn's own loggers may not propagate to the root (its logging config): listen there too.
     uvicorn_errors = logging.getLogger("uvicorn.error")
     uvicorn_errors.addHandler(caplog.handler)
     one_connection = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     try:
-        async with httpx.AsyncClient(base_url=served, limits=one_connection) as http:
+        async with httpx.AsyncClient(base_url=live_server.http_url, limits=one_connection) as http:
             with caplog.at_level(logging.INFO):
                 failed = await http.get("/api/agents", headers=team.agent_headers)
                 failed_on = _local_port(failed)

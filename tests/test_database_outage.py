@@ -1,7 +1,7 @@
 """The database goes away under requests and comes back: 503 `not_ready`, never a 500, and
 the server recovers by itself.
 
-Each test runs a real `parley serve` (tests/channels/servers.py) on a database of its own, so
+Each test runs a real `parley serve` (tests/support/processes.py) on a database of its own, so
 the outage disturbs nothing else:
 
 - PostgreSQL (TEST_DATABASE_URL): the server's sessions are terminated under a query
@@ -29,8 +29,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from server.db import pg_connect, pg_execute
-from tests.channels.servers import Deployment, ParleyProcess, seed, wait_until
 from tests.conftest import TEST_DATABASE_URL, create_pg_database, drop_pg_database
+from tests.support.processes import Deployment, ParleyProcess, seed
+from tests.support.wait import wait_until
 
 RECOVERY_WITHIN = 30.0  # seconds: a bound for the poll, not a promise
 # A short busy timeout, so a write against a held lock gives up quickly in the test.

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server.accounts import service as accounts
+from server.accounts import sessions
 from server.tickets.models import Ticket
 from tests.factories import Team, make_ticket, unique
 
@@ -49,8 +49,8 @@ async def world(team: Team, other_team: Team) -> World:
         a_tickets.append(loaded)
     b_ticket = await make_ticket(other_team.agent_principal, subject="B's own ticket")
     assert b_ticket.reference == "TKT-00001"
-    a_key, a_key_record = await accounts.create_api_key(principal=team.admin_principal, name="A")
-    b_key, _ = await accounts.create_api_key(principal=other_team.admin_principal, name="B")
+    a_key, a_key_record = await sessions.create_api_key(principal=team.admin_principal, name="A")
+    b_key, _ = await sessions.create_api_key(principal=other_team.admin_principal, name="B")
     return World(
         a=team,
         b=other_team,

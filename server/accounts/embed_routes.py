@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 from starlette.requests import Request
 
-from server.accounts import service, visitor_tokens
+from server.accounts import org_settings, organizations, visitor_tokens, visitors
 from server.accounts.models import Contact, Organization
 from server.accounts.schemas import Name
 from server.errors import Forbidden
@@ -64,7 +64,9 @@ class EmbedSessionOut(ResponseModel):
 
 def check_origin(request: Request, org: Organization) -> None:
     settings = request.app.state.parley.settings
-    if not origins.origin_allowed(request, settings.allowed_origins, service.allowed_origins(org)):
+    if not origins.origin_allowed(
+        request, settings.allowed_origins, org_settings.allowed_origins(org)
+    ):
         raise Forbidden("This page's origin may not use this organisation's widget.")
 
 
@@ -90,10 +92,10 @@ async def embed_session(call: Call) -> EmbedSessionOut:
     await request.app.state.parley.chat_limiter.session(
         request.client.host if request.client else "unknown"
     )
-    org = await service.organization_for_site_key(b.site_key)
+    org = await organizations.organization_for_site_key(b.site_key)
     check_origin(call.request, org)
     settings = call.request.app.state.parley.settings
-    contact = await service.open_visitor_session(
+    contact = await visitors.open_visitor_session(
         org=org, name=b.name, email=str(b.email) if b.email else None,
         user_id=b.user_id, user_hash=b.user_hash, token=b.token,
         secret_key=settings.secret_key,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from pydantic import BaseModel
 
-from server.accounts import service
+from server.accounts import agents, contacts, organizations, sessions, visitors
 from server.accounts.schemas import (
     AgentCreate,
     AgentEnvelope,
@@ -39,7 +39,7 @@ api = Api()
 async def login(call: Call) -> BaseModel:
     """Exchange email and password for a bearer token. Failures are rate limited."""
     state = call.request.app.state.parley
-    token, record, agent = await service.login(
+    token, record, agent = await sessions.login(
         email=str(call.body.email),
         password=call.body.password,
         org_slug=call.body.org,
@@ -55,13 +55,13 @@ async def login(call: Call) -> BaseModel:
 @api.endpoint("POST", "/api/auth/logout", summary="Sign out", tag="auth", status=204)
 async def logout(call: Call) -> None:
     """Revoke the token this request carries."""
-    await service.logout(principal=call.agent)
+    await sessions.logout(principal=call.agent)
 
 
 @api.endpoint("GET", "/api/me", summary="Who am I", tag="auth", response=MeResponse)
 async def me(call: Call) -> BaseModel:
     """The signed-in agent (or the API key's organisation)."""
-    org = await service.get_organization(organization_id=call.agent.organization_id)
+    org = await organizations.get_organization(organization_id=call.agent.organization_id)
     agent = call.agent.agent
     return MeResponse(
         agent=AgentOut.model_validate(agent) if agent else None,
@@ -77,7 +77,7 @@ async def me(call: Call) -> BaseModel:
 async def list_agents(call: Call) -> BaseModel:
     """The organisation's agents (active ones unless `includeInactive`)."""
     q = call.query
-    items, total = await service.list_agents(
+    items, total = await agents.list_agents(
         principal=call.agent, page=q.page, page_size=q.page_size,
         include_inactive=q.include_inactive,
     )  # fmt: skip
@@ -95,7 +95,7 @@ async def list_agents(call: Call) -> BaseModel:
 async def create_agent(call: Call) -> BaseModel:
     """Add an agent or admin to the organisation (admins only)."""
     b = call.body
-    agent = await service.create_agent(
+    agent = await agents.create_agent(
         principal=call.agent, organization_id=call.agent.organization_id,
         email=str(b.email), name=b.name, password=b.password, role=b.role,
     )  # fmt: skip
@@ -110,7 +110,7 @@ async def update_agent(call: Call) -> BaseModel:
     """Rename, change role or chat capacity, (de)activate or set a new password.
     Deactivation ends sessions."""
     b = call.body
-    agent = await service.update_agent(
+    agent = await agents.update_agent(
         principal=call.agent, agent_id=call.path["agent_id"],
         name=b.name, role=b.role, is_active=b.is_active, password=b.password,
         chat_capacity=b.chat_capacity,
@@ -125,7 +125,7 @@ async def update_agent(call: Call) -> BaseModel:
 async def list_api_keys(call: Call) -> BaseModel:
     """The organisation's API keys (never the keys themselves)."""
     q = call.query
-    items, total = await service.list_api_keys(
+    items, total = await sessions.list_api_keys(
         principal=call.agent, page=q.page, page_size=q.page_size
     )
     return Page[ApiKeyOut](
@@ -141,7 +141,7 @@ async def list_api_keys(call: Call) -> BaseModel:
 )  # fmt: skip
 async def create_api_key(call: Call) -> BaseModel:
     """A key for an integration, shown once. It acts with admin rights in this organisation."""
-    key, record = await service.create_api_key(principal=call.agent, name=call.body.name)
+    key, record = await sessions.create_api_key(principal=call.agent, name=call.body.name)
     return ApiKeyCreated(key=key, api_key=ApiKeyOut.model_validate(record))
 
 
@@ -151,7 +151,7 @@ async def create_api_key(call: Call) -> BaseModel:
 )  # fmt: skip
 async def revoke_api_key(call: Call) -> None:
     """Revoke a key; requests made with it are refused from then on."""
-    await service.revoke_api_key(principal=call.agent, api_key_id=call.path["api_key_id"])
+    await sessions.revoke_api_key(principal=call.agent, api_key_id=call.path["api_key_id"])
 
 
 @api.endpoint(
@@ -164,7 +164,7 @@ async def mint_widget_token(call: Call) -> BaseModel:
     The public widget session endpoint issues these to customers; this lets an agent (or a
     test, or an integration) act as a contact's widget."""
     settings = call.request.app.state.parley.settings
-    token, expires_at, contact = await service.issue_visitor_token(
+    token, expires_at, contact = await visitors.issue_visitor_token(
         principal=call.agent, contact_id=call.path["contact_id"],
         secret_key=settings.secret_key, ttl=timedelta(hours=settings.visitor_token_ttl_hours),
     )  # fmt: skip
@@ -181,7 +181,7 @@ async def search_contacts(call: Call) -> BaseModel:
     """The organisation's contacts whose name or email contains `q`, by name (e.g. to pick a
     requester for a new ticket)."""
     q = call.query
-    items, total = await service.search_contacts(
+    items, total = await contacts.search_contacts(
         principal=call.agent, text=q.q, page=q.page, page_size=q.page_size
     )
     return Page[ContactSummary](

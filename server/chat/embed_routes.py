@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from server.chat import lookups, queries, service
+from server.chat import customer, lookups, queries
 from server.chat.limits import ChatLimiter
 from server.chat.presenters import message_out, public_message
 from server.chat.schemas import (
@@ -51,7 +51,7 @@ async def visitor_start_chat(call: Call) -> BaseModel:
     await _limiter(call).start(
         organization_id=contact.organization_id, contact_id=contact.id, ip=_ip(call)
     )
-    posted = await service.start_conversation(contact=contact, data=call.body)
+    posted = await customer.start_conversation(contact=contact, data=call.body)
     return PublicConversationEnvelope(
         conversation=posted.loaded.public(), message=public_message(message_out(posted.message))
     )
@@ -114,7 +114,7 @@ async def visitor_send_message(call: Call) -> BaseModel:
     message already stored. 409 `conversation_ended` once the chat has ended."""
     contact = call.contact
     await _limiter(call).message(organization_id=contact.organization_id, contact_id=contact.id)
-    posted = await service.post_visitor_message(
+    posted = await customer.post_visitor_message(
         contact=contact, conversation_id=call.path["conversation_id"], data=call.body
     )
     return PublicMessageEnvelope(
@@ -129,7 +129,7 @@ async def visitor_send_message(call: Call) -> BaseModel:
 )  # fmt: skip
 async def visitor_mark_read(call: Call) -> BaseModel:
     """The visitor has read up to this message: the agents see the read receipt."""
-    loaded = await service.mark_read(
+    loaded = await customer.mark_read(
         contact=call.contact,
         conversation_id=call.path["conversation_id"],
         last_read_message_id=call.body.last_read_message_id,
@@ -143,5 +143,5 @@ async def visitor_mark_read(call: Call) -> BaseModel:
 )  # fmt: skip
 async def visitor_end_chat(call: Call) -> BaseModel:
     """The customer ends their chat. Ending it again changes nothing."""
-    loaded = await service.end(contact=call.contact, conversation_id=call.path["conversation_id"])
+    loaded = await customer.end(contact=call.contact, conversation_id=call.path["conversation_id"])
     return PublicConversationEnvelope(conversation=loaded.public())

@@ -16,7 +16,7 @@ from server.chat import announce, events, lookups
 from server.chat.models import ChatMessage, ConversationStatus, MessageAuthor
 from server.chat.presenters import LoadedConversation, message_out
 from server.chat.schemas import EscalateRequest
-from server.chat.service import close, now, system_message
+from server.chat.writes import close, now, system_message
 from server.errors import Conflict
 from server.events import relay
 from server.tickets import service as tickets

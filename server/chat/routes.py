@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from server.chat import escalation, lookups, queries, service
+from server.chat import agents, escalation, lookups, queries, writes
 from server.chat.presenters import message_out
 from server.chat.schemas import (
     AgentMessageCreate,
@@ -42,7 +42,7 @@ async def list_conversations(call: Call) -> BaseModel:
     """The queue views: `waiting` (next in line first, with wait time and queue position),
     `mine`, `active`, `ended` and `all`; filter by assignee or contact."""
     items, total = await queries.list_conversations(principal=call.agent, query=call.query)
-    moment = service.now()
+    moment = writes.now()
     return Page[ConversationOut](
         items=[c.out(moment) for c in items],
         total=total,
@@ -64,7 +64,7 @@ async def get_conversation(call: Call) -> BaseModel:
     rows, more = await queries.messages(conversation, call.query, public_only=False)
     loaded = await lookups.load_conversation(conversation)
     return ConversationDetail(
-        conversation=loaded.out(service.now()),
+        conversation=loaded.out(writes.now()),
         messages=[message_out(m) for m in rows],
         has_more=more,
     )
@@ -91,11 +91,11 @@ async def list_conversation_messages(call: Call) -> BaseModel:
 async def post_conversation_message(call: Call) -> BaseModel:
     """A reply to the customer (taking the chat if it is waiting), or an internal note that
     only agents see. The same `clientMessageId` again returns the message already stored."""
-    posted = await service.post_agent_message(
+    posted = await agents.post_agent_message(
         principal=call.agent, conversation_id=call.path["conversation_id"], data=call.body
     )
     return MessageEnvelope(
-        message=message_out(posted.message), conversation=posted.loaded.out(service.now())
+        message=message_out(posted.message), conversation=posted.loaded.out(writes.now())
     )
 
 
@@ -106,8 +106,8 @@ async def post_conversation_message(call: Call) -> BaseModel:
 async def claim_conversation(call: Call) -> BaseModel:
     """Take a chat from the queue. When two agents claim at once, one gets it and the other
     409 `conflict` with `assigneeId`."""
-    loaded = await service.claim(principal=call.agent, conversation_id=call.path["conversation_id"])
-    return ConversationEnvelope(conversation=loaded.out(service.now()))
+    loaded = await agents.claim(principal=call.agent, conversation_id=call.path["conversation_id"])
+    return ConversationEnvelope(conversation=loaded.out(writes.now()))
 
 
 @api.endpoint(
@@ -117,12 +117,12 @@ async def claim_conversation(call: Call) -> BaseModel:
 async def transfer_conversation(call: Call) -> BaseModel:
     """Hand an open chat to another active agent (its assignee, an admin, or anyone while it
     waits)."""
-    loaded = await service.transfer(
+    loaded = await agents.transfer(
         principal=call.agent,
         conversation_id=call.path["conversation_id"],
         agent_id=call.body.agent_id,
     )
-    return ConversationEnvelope(conversation=loaded.out(service.now()))
+    return ConversationEnvelope(conversation=loaded.out(writes.now()))
 
 
 @api.endpoint(
@@ -131,8 +131,8 @@ async def transfer_conversation(call: Call) -> BaseModel:
 )  # fmt: skip
 async def end_conversation(call: Call) -> BaseModel:
     """End the chat (the customer sees a system message). Ending it again changes nothing."""
-    loaded = await service.end(principal=call.agent, conversation_id=call.path["conversation_id"])
-    return ConversationEnvelope(conversation=loaded.out(service.now()))
+    loaded = await agents.end(principal=call.agent, conversation_id=call.path["conversation_id"])
+    return ConversationEnvelope(conversation=loaded.out(writes.now()))
 
 
 @api.endpoint(
@@ -141,12 +141,12 @@ async def end_conversation(call: Call) -> BaseModel:
 )  # fmt: skip
 async def mark_conversation_read(call: Call) -> BaseModel:
     """The agents have read up to this message: the customer sees the read receipt."""
-    loaded = await service.mark_read(
+    loaded = await agents.mark_read(
         principal=call.agent,
         conversation_id=call.path["conversation_id"],
         last_read_message_id=call.body.last_read_message_id,
     )
-    return ConversationEnvelope(conversation=loaded.out(service.now()))
+    return ConversationEnvelope(conversation=loaded.out(writes.now()))
 
 
 @api.endpoint(
@@ -161,6 +161,4 @@ async def create_ticket_from_chat(call: Call) -> BaseModel:
     done = await escalation.escalate(
         principal=call.agent, conversation_id=call.path["conversation_id"], data=call.body
     )
-    return EscalationOut(
-        ticket=done.ticket.out(), conversation=done.conversation.out(service.now())
-    )
+    return EscalationOut(ticket=done.ticket.out(), conversation=done.conversation.out(writes.now()))

@@ -27,11 +27,11 @@ from typing import Any
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
-from server.accounts import service as accounts
+from server.accounts import org_settings
 from server.accounts.models import Agent, Organization
 from server.channels import names
 from server.channels.presence import Presence
-from server.chat import announce, events, lookups, service
+from server.chat import agents, announce, events, lookups, writes
 from server.chat.models import Conversation, ConversationStatus
 from server.events import relay
 from server.events.model import Event, Subject
@@ -106,14 +106,14 @@ class Router:
             if not waiting:
                 return 0
             # Only what routing needs (never the password hash).
-            agents = (
+            candidates = (
                 await Agent.filter(id__in=online, organization_id=organization_id, is_active=True)
                 .using_db(conn)
                 .only("id", "name", "chat_capacity", "last_chat_routed_at")
             )
-            load = await _active_chats(organization_id, [a.id for a in agents], conn)
+            load = await _active_chats(organization_id, [a.id for a in candidates], conn)
             for conversation_id in waiting[:ROUTE_BATCH]:
-                free = [a for a in agents if load.get(a.id, 0) < a.chat_capacity]
+                free = [a for a in candidates if load.get(a.id, 0) < a.chat_capacity]
                 if not free:
                     break
                 agent = min(free, key=lambda a: (a.last_chat_routed_at or _EPOCH, a.id))
@@ -122,11 +122,11 @@ class Router:
                 )
                 if conversation.status != ConversationStatus.WAITING:
                     continue  # claimed meanwhile
-                await service.give(
+                await agents.give(
                     conversation, agent, conn, reason="routed",
                     text=f"{agent.name} joined the chat.", positions=False,
                 )  # fmt: skip
-                agent.last_chat_routed_at = service.now()
+                agent.last_chat_routed_at = writes.now()
                 await (
                     Agent.filter(id=agent.id)
                     .using_db(conn)
@@ -154,7 +154,7 @@ class Router:
         by_org: dict[int, list[dict[str, Any]]] = {}
         for row in rows:
             by_org.setdefault(row["organization_id"], []).append(row)
-        moment = service.now()
+        moment = writes.now()
         absent: set[int] = set()
         requeued = 0
         for org_id, conversations in by_org.items():
@@ -162,7 +162,7 @@ class Router:
             org = await Organization.get_or_none(id=org_id)
             if org is None:
                 continue
-            grace = accounts.widget_settings(org)["offlineGraceSeconds"]
+            grace = org_settings.widget_settings(org)["offlineGraceSeconds"]
             missing = {row["assignee_id"] for row in conversations} - set(present)
             if not missing:
                 continue
@@ -174,7 +174,7 @@ class Router:
             for row in conversations:
                 first_seen = since.get(row["assignee_id"])
                 if first_seen is not None and (moment - first_seen).total_seconds() >= grace:
-                    requeued += await service.requeue(row["id"], row["assignee_id"])
+                    requeued += await agents.requeue(row["id"], row["assignee_id"])
         # Forget agents who came back or have nobody waiting on them any more.
         await (
             Agent.filter(absent_since__isnull=False)
@@ -185,7 +185,7 @@ class Router:
 
 
 def _automatic(org: Organization) -> bool:
-    return accounts.widget_settings(org)["routing"] == "automatic"
+    return org_settings.widget_settings(org)["routing"] == "automatic"
 
 
 async def _active_chats(organization_id: int, agent_ids: list[int], conn: Any) -> dict[int, int]:

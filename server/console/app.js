@@ -1,6 +1,7 @@
 // The Parley agent console: sign-in, the shell, the router and the live connection. Screens are
 // in views/, shared machinery in lib/. Plain ES modules, no build step; every node is made with
 // createElement and text goes in as text.
+import { CONVERSATION_TRANSFERRED, TICKET_ASSIGNED } from "/widget/shared/events.js";
 import { ApiError, createApi, describe } from "./lib/api.js";
 import { h } from "./lib/dom.js";
 import { installKeys } from "./lib/keys.js";
@@ -220,9 +221,9 @@ async function startSession(me, org) {
   const leaveAgent = rt.join(`agent:${me.id}`, (msg) => {
     if (msg.type !== "event") return;
     const d = msg.data;
-    if (msg.event === "ticket.assigned" && d.assigneeId === me.id && d.previousAssigneeId !== me.id) {
+    if (msg.event === TICKET_ASSIGNED && d.assigneeId === me.id && d.previousAssigneeId !== me.id) {
       notice(`${d.ticket.reference} was assigned to you.`);
-    } else if (msg.event === "conversation.transferred" && d.toAgentId === me.id) {
+    } else if (msg.event === CONVERSATION_TRANSFERRED && d.toAgentId === me.id) {
       notice(`A chat with ${d.conversation.contact.name || "a visitor"} was transferred to you.`);
     }
   });

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from server.accounts import embed
-from server.accounts import service as accounts
+from server.accounts import clock, embed, org_settings, organizations
 from server.accounts.embed_routes import check_origin
 from server.accounts.models import Organization
 from server.accounts.schemas import WidgetOut
@@ -25,8 +24,8 @@ api = Api()
 def _organization_out(org: Organization, *, admin: bool) -> OrganizationOut:
     return OrganizationOut(
         id=org.id, name=org.name, slug=org.slug, ticket_prefix=org.ticket_prefix,
-        allowed_origins=accounts.allowed_origins(org), site_key=org.site_key or "",
-        widget=WidgetOut.model_validate(accounts.widget_settings(org)),
+        allowed_origins=org_settings.allowed_origins(org), site_key=org.site_key or "",
+        widget=WidgetOut.model_validate(org_settings.widget_settings(org)),
         categories=tickets.ticket_categories(org),
         default_priority=tickets.default_priority(org.settings or {}),
         identity_secret=org.identity_secret if admin else None,
@@ -40,7 +39,7 @@ def _organization_out(org: Organization, *, admin: bool) -> OrganizationOut:
 async def get_org(call: Call) -> BaseModel:
     """The organisation, its widget's site key and settings, its ticket categories and default
     priority (the identity secret: admins)."""
-    org = await accounts.get_organization(organization_id=call.agent.organization_id)
+    org = await organizations.get_organization(organization_id=call.agent.organization_id)
     return _organization_out(org, admin=call.agent.is_admin)
 
 
@@ -59,7 +58,7 @@ async def update_org(call: Call) -> BaseModel:
     ticket_settings = tickets.ticket_settings_changes(
         **{name: value for name, value in given.items() if name in b.model_fields_set}
     )
-    org = await accounts.update_organization(
+    org = await org_settings.update_organization(
         principal=call.agent,
         allowed_origins=b.allowed_origins,
         widget=widget,
@@ -74,7 +73,7 @@ async def update_org(call: Call) -> BaseModel:
 )  # fmt: skip
 async def rotate_identity_secret(call: Call) -> BaseModel:
     """A new identity secret; `userHash`es made with the old one are refused from now on."""
-    org = await accounts.rotate_identity_secret(principal=call.agent)
+    org = await organizations.rotate_identity_secret(principal=call.agent)
     return _organization_out(org, admin=True)
 
 
@@ -86,11 +85,11 @@ async def embed_config(call: Call) -> EmbedConfigOut:
     """Branding, greeting, pre-chat fields, categories, whether someone can chat now, and
     where the widget's WebSocket is."""
     request = call.request
-    org = await accounts.organization_for_site_key(call.query.site_key)
+    org = await organizations.organization_for_site_key(call.query.site_key)
     check_origin(request, org)
-    widget = accounts.widget_settings(org)
+    widget = org_settings.widget_settings(org)
     hub = request.app.state.parley.hub
-    within = embed.within_business_hours(widget.get("businessHours"), accounts.now())
+    within = embed.within_business_hours(widget.get("businessHours"), clock.now())
     available = within and await embed.agents_online(hub.presence, org)
     scheme = "wss" if request.url.scheme == "https" else "ws"
     return EmbedConfigOut(

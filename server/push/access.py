@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from server.accounts import service as accounts
+from server.accounts import org_settings, organizations, sessions, visitors
 from server.channels import names
 from server.channels.access import Admission, Endpoint
 from server.channels.connection import Identity
@@ -31,10 +31,10 @@ class ParleyGate:
     async def admit(self, token: str, endpoint: Endpoint) -> Admission:
         if endpoint == "widget":
             return await self._admit_visitor(token)
-        principal = await accounts.authenticate_token(token)
+        principal = await sessions.authenticate_token(token)
 
         async def revalidate() -> object:
-            return await accounts.authenticate_token(token)
+            return await sessions.authenticate_token(token)
 
         if principal.agent is not None:
             identity = Identity(
@@ -52,19 +52,19 @@ class ParleyGate:
 
     async def _admit_visitor(self, token: str) -> Admission:
         async def revalidate() -> object:
-            return await accounts.authenticate_visitor(
+            return await visitors.authenticate_visitor(
                 token=token, secret_key=self._secret_key, ttl=self._visitor_ttl
             )
 
-        contact = await accounts.authenticate_visitor(
+        contact = await visitors.authenticate_visitor(
             token=token, secret_key=self._secret_key, ttl=self._visitor_ttl
         )
-        org = await accounts.get_organization(organization_id=contact.organization_id)
+        org = await organizations.get_organization(organization_id=contact.organization_id)
         identity = Identity(
             organization_id=contact.organization_id, kind="contact", id=contact.id,
             name=contact.name or contact.email or f"Visitor {contact.id}", revalidate=revalidate,
         )  # fmt: skip
-        return Admission(identity, widget_origins=tuple(accounts.allowed_origins(org)))
+        return Admission(identity, widget_origins=tuple(org_settings.allowed_origins(org)))
 
     async def may_subscribe(self, identity: Identity, channel: names.Channel) -> None:
         who = identity

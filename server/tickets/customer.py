@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
-from server.accounts import service as accounts
+from server.accounts import org_settings, visitors
 from server.accounts.models import Contact, Organization
 from server.db import MAX_ID
 from server.errors import NotFound, TicketClosed, ValidationFailed
@@ -61,7 +61,7 @@ async def create_widget_ticket(
     (`widget.allowPriority`); otherwise the organisation's default applies.
     """
     org = await Organization.get(id=contact.organization_id)
-    widget = accounts.widget_settings(org)
+    widget = org_settings.widget_settings(org)
     if data.priority is not None and not widget["allowPriority"]:
         raise ValidationFailed(
             "Please fill in the form.",
@@ -75,7 +75,7 @@ async def create_widget_ticket(
     if client and client.user_agent:
         metadata["userAgent"] = client.user_agent[:500]
     async with in_transaction() as conn:
-        await accounts.remember_visitor_answers(
+        await visitors.remember_visitor_answers(
             contact, name=data.name or None, email=email, conn=conn
         )
         loaded = await insert_ticket(

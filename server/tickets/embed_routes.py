@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from server.accounts import service as accounts
+from server.accounts import organizations
 from server.accounts.embed_routes import SiteKey, check_origin
 from server.accounts.schemas import PageNumber
 from server.tickets import customer, tracking
@@ -53,7 +53,7 @@ async def track_ticket(call: Call) -> BaseModel:
         request.client.host if request.client else "unknown"
     )
     q = call.query
-    org = await accounts.organization_for_site_key(q.site_key)
+    org = await organizations.organization_for_site_key(q.site_key)
     check_origin(request, org)
     view = await tracking.track(org=org, ref=q.ref, email=str(q.email))
     return PublicTicketEnvelope(ticket=view)

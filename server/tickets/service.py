@@ -15,9 +15,9 @@ from typing import Any, cast
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from server.accounts.contacts import find_or_create_contact
 from server.accounts.models import Agent, Contact, Organization
 from server.accounts.principal import Principal
-from server.accounts.service import find_or_create_contact
 from server.channels import names
 from server.channels.history import History
 from server.db import MAX_ID
@@ -509,7 +509,7 @@ async def delete_ticket(*, principal: Principal, ref: str | int) -> LoadedTicket
 def ticket_settings_changes(**given: Any) -> dict[str, Any]:
     """The `Organization.settings` keys for ticket settings given by name (`categories`,
     `default_priority`), validated by `TicketSettings`; a None value stays None, which
-    `accounts.update_organization` reads as "back to the default"."""
+    `org_settings.update_organization` reads as "back to the default"."""
     settings = TicketSettings.model_validate({_camel(name): value for name, value in given.items()})
     return settings.model_dump(mode="json", by_alias=True, exclude_unset=True)
 

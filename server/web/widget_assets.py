@@ -6,6 +6,9 @@ the locale files and modules in CORS mode, hence `Access-Control-Allow-Origin: *
 public and carry no credentials) and `Cross-Origin-Resource-Policy: cross-origin` (so hosts
 that isolate themselves with COEP can still load them). Browsers revalidate after five minutes
 (ETag), so a new release reaches every site quickly without a build step or versioned names.
+
+`widget/shared/` (served at /widget/shared/) is the client library of both browser apps: the
+agent console loads it from here too, on Parley's own origin, which its CSP allows.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import httpx
 
-from server.accounts import service
+from server.accounts import visitors
 from tests.factories import Team, make_ticket
 
 
@@ -21,7 +21,7 @@ async def test_an_agent_mints_a_widget_token_for_a_contact(
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["contact"]["id"] == contact_id
-    contact = await service.authenticate_visitor(
+    contact = await visitors.authenticate_visitor(
         token=body["token"], secret_key=client._transport.app.state.parley.settings.secret_key,  # type: ignore[attr-defined]
         ttl=timedelta(hours=1),
     )  # fmt: skip

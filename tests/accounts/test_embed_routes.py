@@ -12,7 +12,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from server.accounts import embed, service, widget_identity
+from server.accounts import embed, org_settings, organizations, widget_identity
 from server.accounts.models import Contact, Organization
 from server.channels import names
 from tests.factories import Team, make_ticket
@@ -133,7 +133,7 @@ async def test_null_puts_a_widget_setting_back_to_its_default(
     the widget's config, for good."""
     await allow(client, team, **{name: RESETTABLE[name]})
     org = await allow(client, team, **{name: None})
-    default = service.DEFAULT_WIDGET[name]
+    default = org_settings.DEFAULT_WIDGET[name]
     assert org["widget"][name] == default
     assert (await org_of(client, team))["widget"][name] == default
     config = await embed_config(client, org["siteKey"])
@@ -177,12 +177,12 @@ async def test_stored_widget_values_that_no_longer_validate_read_as_their_defaul
     }
     await Organization.filter(id=org.id).update(settings={**org.settings, "widget": widget})
     expected = {
-        **service.DEFAULT_WIDGET,
+        **org_settings.DEFAULT_WIDGET,
         "greeting": "Bonjour",
         "routing": "automatic",
         "preChat": {"name": "optional", "email": "required"},
     }
-    with caplog.at_level(logging.WARNING, logger="server.accounts.service"):
+    with caplog.at_level(logging.WARNING, logger="server.accounts.org_settings"):
         assert (await org_of(client, team))["widget"] == expected
         config = await embed_config(client, org.site_key or "")
     assert config.status_code == 200, config.text
@@ -200,9 +200,9 @@ async def test_settings_of_the_wrong_shape_read_as_defaults_and_can_be_replaced(
         settings={"widget": ["not", "an", "object"], "allowedOrigins": SHOP}
     )
     org = await org_of(client, team)
-    assert org["widget"] == service.DEFAULT_WIDGET and org["allowedOrigins"] == []
+    assert org["widget"] == org_settings.DEFAULT_WIDGET and org["allowedOrigins"] == []
     await Organization.filter(id=team.org.id).update(settings={"widget": {"preChat": "hidden"}})
-    assert (await org_of(client, team))["widget"] == service.DEFAULT_WIDGET
+    assert (await org_of(client, team))["widget"] == org_settings.DEFAULT_WIDGET
     # A change merges into what is stored: it used to fail on the wrong shape (500).
     changed = await allow(client, team, preChat={"email": "required"})
     assert changed["widget"]["preChat"] == {"name": "optional", "email": "required"}
@@ -421,8 +421,8 @@ def test_business_hours_follow_the_zone_and_the_weekday() -> None:
 
 
 async def test_new_organisations_get_their_own_keys() -> None:
-    a = await service.create_organization(name="A", slug=f"a-{uuid.uuid4().hex[:8]}")
-    b = await service.create_organization(name="B", slug=f"b-{uuid.uuid4().hex[:8]}")
+    a = await organizations.create_organization(name="A", slug=f"a-{uuid.uuid4().hex[:8]}")
+    b = await organizations.create_organization(name="B", slug=f"b-{uuid.uuid4().hex[:8]}")
     assert a.site_key and b.site_key and a.site_key != b.site_key
     assert a.identity_secret != b.identity_secret
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from server.accounts import service as accounts
+from server.accounts import agents
 from server.accounts.models import AccessToken, Agent, ApiKey, Role
 from tests.accounts.conftest import MakeThrottle
 from tests.factories import PASSWORD, Team, bearer_for, make_agent, make_org, unique
@@ -148,7 +148,7 @@ async def test_same_email_two_orgs_one_matching_password_signs_in(
     email = f"{unique('twice')}@example.com"
     await make_agent(await make_org(), email=email)
     second = await make_org()
-    theirs = await accounts.create_agent(
+    theirs = await agents.create_agent(
         organization_id=second.id, email=email, name="Other", password="other-password-1"
     )
     response = await login(client, email, "other-password-1")
@@ -356,7 +356,7 @@ async def test_list_agents_pages_and_inactive(client: httpx.AsyncClient, team: T
     quiet = await make_agent(team.org, name="Quinn Quiet")
     for name in ("Carol", "Dave"):
         await make_agent(team.org, name=name)
-    await accounts.update_agent(principal=team.admin_principal, agent_id=quiet.id, is_active=False)
+    await agents.update_agent(principal=team.admin_principal, agent_id=quiet.id, is_active=False)
     page = await client.get(
         "/api/agents", headers=team.agent_headers, params={"page": 2, "pageSize": 2}
     )

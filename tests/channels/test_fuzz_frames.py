@@ -27,10 +27,10 @@ from starlette.applications import Starlette
 from websockets.exceptions import ConnectionClosed
 
 from server.channels.protocol import CLIENT_TYPES, Close
-from tests.channels.conftest import LiveServer
 from tests.channels.test_routes import new_ticket, token_of, visitor_token
-from tests.channels.wsclient import WS, open_ws
 from tests.factories import Team, start_chat, visitor_session
+from tests.support.live import LiveServer
+from tests.support.wsclient import WS, open_ws
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "realtime.md"
 # Frames sent after authentication per endpoint, and first frames tried before it.

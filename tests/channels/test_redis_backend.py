@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -20,6 +19,7 @@ from redis import asyncio as aioredis
 
 from server.channels.redis_backend import ResilientRedisBackend
 from tests.conftest import TEST_REDIS_URL
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.redis
 
@@ -70,9 +70,7 @@ class PrivateRedis:
     """A throwaway redis-server on a fixed free port that a test may kill and restart."""
 
     def __init__(self) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: asyncio.subprocess.Process | None = None
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import socket
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -24,7 +23,7 @@ from starlette.applications import Starlette
 from tortoise.exceptions import DBConnectionError
 from websockets.exceptions import InvalidStatus
 
-from server.accounts import service as account_service
+from server.accounts import sessions, visitors
 from server.channels import protocol, routes
 from server.channels.events import PresenceChanged
 from server.channels.handshake_limit import HandshakeLimiter
@@ -32,9 +31,10 @@ from server.channels.protocol import Close
 from server.push import projections
 from server.tickets import events as ticket_events
 from server.tickets.models import Ticket
-from tests.channels.conftest import LiveServer, _EmbeddedServer
-from tests.channels.wsclient import WS, open_ws, session
 from tests.factories import Team
+from tests.support.live import EmbeddedServer, LiveServer
+from tests.support.ports import free_port
+from tests.support.wsclient import WS, open_ws, session
 
 AGENT_EVENT: TypeAdapter[Any] = TypeAdapter(
     Annotated[ticket_events.TicketEvent | PresenceChanged, Field(discriminator="type")]
@@ -973,9 +973,7 @@ async def test_deeply_nested_first_frame_is_refused_with_4401(
 def unreachable_redis() -> aioredis.Redis:
     """A real Redis client pointed at a port nobody listens on: it raises what a client of
     a restarting Redis raises."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     return aioredis.Redis.from_url(f"redis://127.0.0.1:{port}/0", socket_connect_timeout=1)
 
 
@@ -1072,8 +1070,8 @@ async def test_authentication_while_the_database_is_away_is_not_ready_1013(
 ) -> None:
     # It was a dropped socket (1006) after the auth frame, and HTTP 500 with the header.
     url, token = await endpoint_token(endpoint, live_server, client, team)
-    monkeypatch.setattr(account_service, "authenticate_token", database_away)
-    monkeypatch.setattr(account_service, "authenticate_visitor", database_away)
+    monkeypatch.setattr(sessions, "authenticate_token", database_away)
+    monkeypatch.setattr(visitors, "authenticate_visitor", database_away)
     ws = await open_ws(url, token=token, via=via)
     await refused(ws, Close.TRY_AGAIN_LATER, "not_ready")
     monkeypatch.undo()
@@ -1086,7 +1084,7 @@ async def test_revalidating_while_the_database_is_away_keeps_the_socket(
 ) -> None:
     monkeypatch.setattr(routes, "REVALIDATE_SECONDS", 0.0)  # check the token at every frame
     async with session(live_server.ws_url, token_of(team.agent_headers)) as ws:
-        monkeypatch.setattr(account_service, "authenticate_token", database_away)
+        monkeypatch.setattr(sessions, "authenticate_token", database_away)
         await ws.ping()  # it was an unhandled error: the socket dropped (1006)
         await ws.ping()
         monkeypatch.undo()
@@ -1105,7 +1103,7 @@ async def test_stopping_the_server_closes_sockets_with_1012(
         app, host="127.0.0.1", port=0, lifespan="off", log_level="warning",
         ws_per_message_deflate=False, timeout_graceful_shutdown=5,
     )  # fmt: skip
-    server = _EmbeddedServer(config)
+    server = EmbeddedServer(config)
     serving = asyncio.create_task(server.serve())
     async with asyncio.timeout(10):
         while not server.started:

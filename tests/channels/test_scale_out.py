@@ -1,6 +1,6 @@
 """Scale-out, from the outside: several `parley serve` processes, one Redis, one database.
 
-Each test starts real server processes (see tests/channels/servers.py) against a private
+Each test starts real server processes (see tests/support/processes.py) against a private
 `redis-server` the module owns, so a test may kill a server with SIGKILL or restart Redis
 without disturbing anything else, and drives them over HTTP and WebSockets only:
 
@@ -33,18 +33,10 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.channels.servers import (
-    Deployment,
-    ParleyProcess,
-    PrivateRedis,
-    Socket,
-    events_of,
-    presence_people,
-    rss_kib,
-    seed,
-    wait_until,
-)
 from tests.conftest import create_pg_database, drop_pg_database
+from tests.support.processes import Deployment, ParleyProcess, PrivateRedis, rss_kib, seed
+from tests.support.wait import wait_until
+from tests.support.wsclient import Socket, events_of, presence_people
 
 pytestmark = [
     pytest.mark.postgres,

@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.channels.conftest import LiveServer
-from tests.channels.wsclient import RECEIVE_TIMEOUT, WS, session
 from tests.factories import Team, start_chat, visitor_session
+from tests.support.live import LiveServer
+from tests.support.wsclient import RECEIVE_TIMEOUT, WS, session
 
 Frame = dict[str, Any]
 

@@ -21,7 +21,6 @@ Why each exists:
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -32,12 +31,11 @@ from urllib.parse import urlparse
 import httpx
 from playwright.async_api import Locator, Page, Response, WebSocketRoute, expect
 
-from tests.channels.servers import wait_until
-from tests.widget.harness import LIVE, LIVE_MS, ROOT, PageLog, Shop, Widget, exact, unique
+from tests.support.browser import LIVE, LIVE_MS, PageLog, artifacts_dir
+from tests.support.wait import wait_until
+from tests.widget.harness import Shop, Widget, exact, unique
 
 __all__ = [
-    "LIVE",
-    "LIVE_MS",
     "REFERENCE",
     "AgentLogin",
     "Console",
@@ -65,11 +63,7 @@ def console_artifacts_dir() -> Path:
     """Where the console's screenshots go: `<artifacts>/console/`, where `<artifacts>` is
     `$PARLEY_ARTIFACTS_DIR` when set, else `<repo>/artifacts/`. A folder of its own, so the
     console's pictures (and its failure captures) never mix with the widget's."""
-    configured = os.environ.get("PARLEY_ARTIFACTS_DIR", "").strip()
-    base = Path(configured) if configured else ROOT / "artifacts"
-    path = base / "console"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return artifacts_dir("console")
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ import re
 
 from playwright.async_api import expect
 
-from tests.console.harness import LIVE_MS, AgentLogin, OpenConsole, create_ticket
-from tests.widget.harness import Shop, browser_marks
+from tests.console.harness import AgentLogin, OpenConsole, create_ticket
+from tests.support.browser import LIVE_MS, browser_marks
+from tests.widget.harness import Shop
 
 pytestmark = browser_marks()
 

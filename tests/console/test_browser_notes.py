@@ -13,14 +13,14 @@ from __future__ import annotations
 from playwright.async_api import expect
 
 from tests.console.harness import (
-    LIVE_MS,
     AgentLogin,
     OpenConsole,
     customer_starts_chat,
     unique,
     wait_for_availability,
 )
-from tests.widget.harness import Shop, Widget, browser_marks
+from tests.support.browser import LIVE_MS, browser_marks
+from tests.widget.harness import Shop, Widget
 
 pytestmark = browser_marks()
 

@@ -17,7 +17,6 @@ import time
 from playwright.async_api import expect
 
 from tests.console.harness import (
-    LIVE_MS,
     REFERENCE,
     AgentLogin,
     OpenConsole,
@@ -29,7 +28,8 @@ from tests.console.harness import (
     wait_for_availability,
     watch_for,
 )
-from tests.widget.harness import Shop, Widget, browser_marks
+from tests.support.browser import LIVE_MS, browser_marks
+from tests.widget.harness import Shop, Widget
 
 pytestmark = browser_marks()
 

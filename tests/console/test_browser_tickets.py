@@ -16,8 +16,6 @@ from playwright.async_api import Page, Response, expect
 
 from server.settings import Settings
 from tests.console.harness import (
-    LIVE,
-    LIVE_MS,
     REFERENCE,
     AgentLogin,
     Console,
@@ -26,7 +24,8 @@ from tests.console.harness import (
     customer_replies_to_ticket,
     unique,
 )
-from tests.widget.harness import Shop, browser_marks
+from tests.support.browser import LIVE, LIVE_MS, browser_marks
+from tests.widget.harness import Shop
 
 pytestmark = browser_marks()
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
-from tests.channels.conftest import LiveServer
-from tests.channels.wsclient import session
 from tests.factories import Team, configure_org, unique, visitor_session
+from tests.support.live import LiveServer
+from tests.support.wsclient import session
 
 FORM = {"subject": "The blender is loud", "description": "It screams at full speed."}
 

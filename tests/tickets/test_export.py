@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server.accounts import service as accounts
+from server.accounts import sessions
 from server.accounts.models import Role
 from server.accounts.principal import Principal
 from server.errors import ValidationFailed
@@ -183,7 +183,7 @@ async def test_assignee_me_without_an_agent_fails_before_the_stream_starts(
     with pytest.raises(ValidationFailed):
         queries.export_csv(principal=api_key, filters=filters)  # raises before iterating
 
-    key, _ = await accounts.create_api_key(principal=team.admin_principal, name="reports")
+    key, _ = await sessions.create_api_key(principal=team.admin_principal, name="reports")
     response = await client.get(
         "/api/tickets/export?assignee=me", headers={"Authorization": f"Bearer {key}"}
     )

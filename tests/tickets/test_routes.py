@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server.accounts import service as accounts
+from server.accounts import agents, sessions
 from server.accounts.models import Contact, Organization, Role
 from server.tickets.models import Ticket, TicketActivity, TicketResponse, TicketTag
 from tests.factories import (
@@ -169,7 +169,7 @@ async def test_the_assignee_must_be_an_active_agent_of_the_organisation(
     client: httpx.AsyncClient, team: Team, other_team: Team
 ) -> None:
     leaver = await make_agent(team.org, name="Lee Leaver")
-    await accounts.update_agent(principal=team.admin_principal, agent_id=leaver.id, is_active=False)
+    await agents.update_agent(principal=team.admin_principal, agent_id=leaver.id, is_active=False)
     before = await snapshot(team.org.id)
     for agent_id in (leaver.id, other_team.agent.id, 999_999_999, 2**31, 10**20, 0, -5):
         response = await client.post(
@@ -185,7 +185,7 @@ async def test_the_assignee_must_be_an_active_agent_of_the_organisation(
 
 
 async def test_create_through_an_api_key(client: httpx.AsyncClient, team: Team) -> None:
-    key, record = await accounts.create_api_key(principal=team.admin_principal, name="zapier")
+    key, record = await sessions.create_api_key(principal=team.admin_principal, name="zapier")
     headers = {"Authorization": f"Bearer {key}"}
     ticket = await create(client, headers)
     assert ticket["metadata"]["source"] == "api"
@@ -766,7 +766,7 @@ async def test_assign_refuses_agents_that_cannot_take_it(
     client: httpx.AsyncClient, team: Team, other_team: Team
 ) -> None:
     leaver = await make_agent(team.org)
-    await accounts.update_agent(principal=team.admin_principal, agent_id=leaver.id, is_active=False)
+    await agents.update_agent(principal=team.admin_principal, agent_id=leaver.id, is_active=False)
     ticket = await create(client, team.agent_headers, assigneeId=team.agent.id)
     url = f"/api/tickets/{ticket['reference']}/assign"
     before = await snapshot(team.org.id)
@@ -930,7 +930,7 @@ async def test_bulk_update_refuses_an_inactive_assignee(
     client: httpx.AsyncClient, team: Team
 ) -> None:
     leaver = await make_agent(team.org)
-    await accounts.update_agent(principal=team.admin_principal, agent_id=leaver.id, is_active=False)
+    await agents.update_agent(principal=team.admin_principal, agent_id=leaver.id, is_active=False)
     await create(client, team.agent_headers)
     before = await snapshot(team.org.id)
     response = await _bulk(client, team, ["TKT-00001"], assigneeId=leaver.id, priority="HIGH")
@@ -1077,7 +1077,7 @@ async def test_admin_role_of_an_agent_is_checked_on_each_request(
     ticket = await create(client, team.agent_headers)
     second_admin = await make_agent(team.org, role=Role.ADMIN)
     headers = await bearer_for(second_admin)
-    await accounts.update_agent(
+    await agents.update_agent(
         principal=team.admin_principal, agent_id=second_admin.id, role=Role.AGENT
     )
     response = await client.delete(f"/api/tickets/{ticket['reference']}", headers=headers)

@@ -35,7 +35,7 @@ from schemathesis.engine import Status, events
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from starlette.applications import Starlette
 
-from server.accounts import service as accounts
+from server.accounts import sessions
 from server.accounts.models import Role
 from server.app import build_api
 from server.errors import Unauthenticated
@@ -192,13 +192,13 @@ class Persona:
     async def working_token(self) -> str:
         if self.token:
             try:
-                principal = await accounts.authenticate_token(self.token)
+                principal = await sessions.authenticate_token(self.token)
                 if self.kind != "admin" or principal.is_admin:
                     return self.token
             except Unauthenticated:
                 pass
         if self.kind == "integration":
-            self.token, _ = await accounts.create_api_key(
+            self.token, _ = await sessions.create_api_key(
                 principal=self.team.admin_principal, name="schemathesis"
             )
         else:

@@ -23,8 +23,8 @@ from websockets.exceptions import ConnectionClosed
 
 from server.errors import ErrorCode, RequestTimeout
 from server.web.timeouts import HeadTimeoutProtocol, RequestBodyTimeout, head_timeout_protocol
-from tests.channels.servers import Agent, Deployment, ParleyProcess, run_cli
 from tests.conftest import BACKEND, create_pg_database, drop_pg_database
+from tests.support.processes import Agent, Deployment, ParleyProcess, run_cli
 
 TIMEOUT = 1  # PARLEY_REQUEST_HEADER_TIMEOUT_SECONDS and PARLEY_REQUEST_BODY_TIMEOUT_SECONDS
 CLIENTS = 20

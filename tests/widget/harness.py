@@ -19,80 +19,42 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
-import os
 import re
-import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-import pytest
 import uvicorn
-from playwright.async_api import ConsoleMessage, Dialog, Locator, Page, expect
+from playwright.async_api import Locator, Page, expect
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from tests.channels.conftest import LiveServer, _EmbeddedServer
-from tests.channels.wsclient import WS, session
 from tests.factories import Team
+from tests.support.browser import LIVE, LIVE_MS, PageLog, artifacts_dir
+from tests.support.live import STARTUP_TIMEOUT, LiveServer, running
+from tests.support.ports import listening_socket
+from tests.support.wsclient import WS, session
 
 Frame = dict[str, Any]
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def browser_marks() -> list[pytest.MarkDecorator]:
-    """The marks of every browser test: it needs the real stack (the suite's embedded pass
-    skips it) and Chromium. A function, so `browser` is looked up after conftest.py has
-    registered it."""
-    return [pytest.mark.postgres, pytest.mark.redis, pytest.mark.browser]
-
-
-# Debian's real Chromium binary (/usr/bin/chromium is a shell wrapper Playwright cannot drive).
-CHROMIUM = os.environ.get("PARLEY_CHROMIUM", "/usr/lib/chromium/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
-
-# How long a test waits for something live to show up: generous, slow CI must not fail tests.
-LIVE = 10.0
-LIVE_MS = LIVE * 1000
 # A reconnect after a network cut: the widget backs off (0.5 s doubling, with jitter), so the
 # attempt after the network returns can come several seconds later.
 RECONNECT = 30.0
 RECONNECT_MS = RECONNECT * 1000
 
-STARTUP_TIMEOUT = 10.0
 
-
-def chromium_missing() -> str | None:
-    """Why the browser tests cannot run here, or None when Chromium is installed."""
-    if Path(CHROMIUM).is_file():
-        return None
-    return (
-        f"Chromium not found at {CHROMIUM} (install Debian's `chromium` package, or set "
-        "PARLEY_CHROMIUM to the real binary, not the /usr/bin/chromium wrapper)"
-    )
-
-
-def artifacts_dir() -> Path:
+def widget_artifacts_dir() -> Path:
     """Where screenshots go: `$PARLEY_ARTIFACTS_DIR`, else `<repo>/artifacts/widget/`."""
-    configured = os.environ.get("PARLEY_ARTIFACTS_DIR", "").strip()
-    path = Path(configured) if configured else ROOT / "artifacts" / "widget"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return artifacts_dir("widget", configured="")
 
 
 def unique(prefix: str) -> str:
@@ -193,36 +155,19 @@ class HostSite:
         return f"{base}/shop?{urlencode(params)}"
 
 
-def _listening_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    sock.setblocking(False)
-    return sock
-
-
 @contextlib.asynccontextmanager
 async def run_host_site() -> AsyncIterator[HostSite]:
     """Serve the host pages with uvicorn on the current loop, on two ports at once."""
     app = Starlette(routes=[Route("/shop", _host_page), Route("/favicon.ico", _no_icon)])
-    sockets = [_listening_socket(), _listening_socket()]
+    sockets = [listening_socket(), listening_socket()]
     config = uvicorn.Config(app, lifespan="off", log_level="warning", timeout_graceful_shutdown=2)
-    server = _EmbeddedServer(config)
-    task = asyncio.create_task(server.serve(sockets=sockets), name="widget host site")
-    async with asyncio.timeout(STARTUP_TIMEOUT):
-        while not server.started:
-            if task.done():
-                task.result()
-                raise RuntimeError("the host site exited before it started")
-            await asyncio.sleep(0.01)
-    ports = [s.getsockname()[1] for s in sockets]
     try:
-        yield HostSite(allowed_port=ports[0], foreign_port=ports[1])
+        async with running(
+            config, name="widget host site", stop_within=STARTUP_TIMEOUT, sockets=sockets
+        ):
+            ports = [s.getsockname()[1] for s in sockets]
+            yield HostSite(allowed_port=ports[0], foreign_port=ports[1])
     finally:
-        server.should_exit = True
-        async with asyncio.timeout(STARTUP_TIMEOUT):
-            await task
         for s in sockets:
             s.close()
 
@@ -500,34 +445,6 @@ async def text_contrast(element: Locator) -> tuple[float, dict[str, Any]]:
 # --- the widget in a page ------------------------------------------------------------------
 
 
-@dataclass
-class PageLog:
-    """What a page said while a test ran: console lines, uncaught errors and dialogs."""
-
-    console: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-
-    def attach(self, page: Page) -> None:
-        page.on("console", self._console)
-        page.on("pageerror", lambda exc: self.errors.append(f"{exc.name}: {exc.message}"))
-        page.on("dialog", self._dialog)
-
-    def _console(self, message: ConsoleMessage) -> None:
-        self.console.append(f"[{message.type}] {message.text}")
-
-    async def _dialog(self, dialog: Dialog) -> None:
-        self.dialogs.append(f"{dialog.type}: {dialog.message}")
-        # Dismissed so a stray alert() cannot block the page (and the test) forever.
-        with contextlib.suppress(Exception):
-            await dialog.dismiss()
-
-    def dump(self) -> str:
-        return "\n".join(
-            ["console:", *self.console, "page errors:", *self.errors, "dialogs:", *self.dialogs]
-        )
-
-
 class Widget:
     """The widget in a host page, addressed by its `data-parley` DOM contract (Playwright's
     CSS locators pierce the widget's open shadow root)."""
@@ -594,7 +511,7 @@ class Widget:
         )
 
     async def screenshot(self, name: str) -> Path:
-        path = artifacts_dir() / f"{name}.png"
+        path = widget_artifacts_dir() / f"{name}.png"
         await self.page.screenshot(path=str(path))
         return path
 

@@ -13,13 +13,12 @@ import re
 
 from playwright.async_api import expect
 
+from tests.support.browser import LIVE_MS, browser_marks
 from tests.widget.harness import (
-    LIVE_MS,
     ROOT,
     OpenWidget,
     Shop,
     Widget,
-    browser_marks,
     composing,
     frame_matching,
     start_chat,

@@ -13,18 +13,9 @@ import re
 import pytest
 from playwright.async_api import Locator, expect
 
-from server.accounts import service as accounts
-from tests.widget.harness import (
-    AA,
-    LIVE_MS,
-    Shop,
-    Widget,
-    browser_marks,
-    hex_rgb,
-    start_chat,
-    text_contrast,
-    unique,
-)
+from server.accounts import org_settings
+from tests.support.browser import LIVE_MS, browser_marks
+from tests.widget.harness import AA, Shop, Widget, hex_rgb, start_chat, text_contrast, unique
 
 pytestmark = browser_marks()
 
@@ -42,7 +33,7 @@ async def test_text_on_the_primary_colour_reaches_aa(
     shop: Shop, widget: Widget, primary: str
 ) -> None:
     if primary != "#2563eb":  # a new organisation has the default theme
-        await accounts.update_organization(
+        await org_settings.update_organization(
             principal=shop.team.admin_principal, widget={"primaryColor": primary}
         )
     async with shop.agent_online() as agent_ws:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
-from tests.widget.harness import LIVE_MS, Shop, Widget, browser_marks, start_chat, unique
+from tests.support.browser import LIVE_MS, browser_marks
+from tests.widget.harness import Shop, Widget, start_chat, unique
 
 pytestmark = browser_marks()
 

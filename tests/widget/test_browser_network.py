@@ -14,17 +14,8 @@ import re
 from playwright.async_api import expect
 
 from tests.conftest import InstallLimiter
-from tests.widget.harness import (
-    LIVE_MS,
-    RECONNECT_MS,
-    ROOT,
-    Shop,
-    TcpProxy,
-    Widget,
-    browser_marks,
-    start_chat,
-    unique,
-)
+from tests.support.browser import LIVE_MS, browser_marks
+from tests.widget.harness import RECONNECT_MS, ROOT, Shop, TcpProxy, Widget, start_chat, unique
 
 pytestmark = browser_marks()
 

@@ -9,17 +9,8 @@ from typing import Any
 
 from playwright.async_api import expect
 
-from tests.widget.harness import (
-    LIVE_MS,
-    RECONNECT_MS,
-    PageLog,
-    Shop,
-    TcpProxy,
-    Widget,
-    browser_marks,
-    start_chat,
-    unique,
-)
+from tests.support.browser import LIVE_MS, PageLog, browser_marks
+from tests.widget.harness import RECONNECT_MS, Shop, TcpProxy, Widget, start_chat, unique
 
 pytestmark = browser_marks()
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from playwright.async_api import Locator, Route, expect
 
-from server.accounts import service as accounts
+from server.accounts import org_settings
 from tests.factories import configure_org
-from tests.widget.harness import LIVE_MS, Shop, Widget, browser_marks, unique
+from tests.support.browser import LIVE_MS, browser_marks
+from tests.widget.harness import Shop, Widget, unique
 
 pytestmark = browser_marks()
 
@@ -186,7 +187,7 @@ async def test_the_contact_us_tab_offers_the_ticket_form_even_when_agents_are_on
     """With an agent online the chat tab offers a chat, and "Contact us" still files a ticket,
     here with the priority the organisation lets customers choose."""
     await configure_org(shop.team.org, categories=CATEGORIES)
-    await accounts.update_organization(
+    await org_settings.update_organization(
         principal=shop.team.admin_principal, widget={"allowPriority": True}
     )
     async with shop.agent_online():

@@ -2,8 +2,8 @@
 // issue → confirmation with the reference and a tracking link. Validation on each step; the
 // server's 422 `fields` are shown next to the fields they name.
 
-import { ApiError, retryKey } from "../lib/api.js";
-import { focusFirst, h, isEmail, markFields, show } from "../lib/dom.js";
+import { ApiError, retryKey } from "../shared/api.js";
+import { focusFirst, h, isEmail, markFields, show } from "../shared/dom.js";
 
 const PRIORITIES = ["LOW", "MEDIUM", "HIGH", "URGENT"];
 // Which step shows each field, so a server-side error can take the customer back to it.

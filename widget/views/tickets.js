@@ -2,8 +2,9 @@
 // status endpoint), and a ticket's detail (status, priority, category, timeline, public
 // replies, a reply box), kept current by the contact channel's ticket events.
 
-import { ApiError, retryKey } from "../lib/api.js";
-import { clear, focusFirst, h, isEmail, linkify, show } from "../lib/dom.js";
+import { ApiError, retryKey } from "../shared/api.js";
+import { clear, focusFirst, h, isEmail, linkify, show } from "../shared/dom.js";
+import { TICKET_DELETED, TICKET_RESPONSE_ADDED, TICKET_STATUS_CHANGED } from "../shared/events.js";
 
 const PAGE_SIZE = 20;
 const NO_REPLIES = ["CLOSED", "CANCELLED"];
@@ -418,7 +419,7 @@ export function createTickets(ctx) {
     const ticket = data.ticket;
     const ref = ticket ? ticket.reference : data.reference;
     const open = detail && detail.ticket.reference === ref;
-    if (event === "ticket.deleted") {
+    if (event === TICKET_DELETED) {
       const before = items.length;
       items = items.filter((x) => x.reference !== ref);
       total -= before - items.length;
@@ -433,12 +434,12 @@ export function createTickets(ctx) {
     if (!open) return;
     const { subject, status, updatedAt } = ticket;
     detail.ticket = { ...detail.ticket, subject, status, updatedAt };
-    if (event === "ticket.response_added" && data.response) {
+    if (event === TICKET_RESPONSE_ADDED && data.response) {
       addResponse(data.response);
       if (data.response.authorType !== "CUSTOMER") {
         announcer.textContent = t("newReply", { name: data.response.authorName || t("support") });
       }
-    } else if (event === "ticket.status_changed") {
+    } else if (event === TICKET_STATUS_CHANGED) {
       announcer.textContent = t("timelineStatus", { status: statusText(ticket.status) });
     }
     detail.own = true; // it came on this visitor's own channel

@@ -1,44 +1,10 @@
-// DOM helpers. Everything the console shows is built with createElement and text nodes: no
-// HTML string ever reaches the page, so customer or agent text cannot become markup.
+// The console's DOM helpers. h() (createElement + text nodes), s() (the same for SVG), showing,
+// clearing, links (http(s) only, as text) and client ids are the widget's too, from
+// /widget/shared/dom.js: one implementation of the rules that keep customer or agent text from
+// becoming markup or a script link. Here: selects, initials, debounce, keyed list sync.
+import { h } from "/widget/shared/dom.js";
 
-/** h("button", {class: "x", "data-console": "send", onclick: fn}, "Send", child, ...) */
-export function h(tag, attrs, ...children) {
-  const el = document.createElement(tag);
-  setAttrs(el, attrs);
-  add(el, children);
-  return el;
-}
-
-function setAttrs(el, attrs) {
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (value == null || value === false) continue;
-    if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
-    else if (key === "class") el.setAttribute("class", value);
-    else if (key === "text") el.textContent = value;
-    else if (key === "value") el.value = value;
-    else if (key === "checked" || key === "selected" || key === "disabled") el[key] = !!value;
-    else el.setAttribute(key, value === true ? "" : String(value));
-  }
-}
-
-function add(el, children) {
-  for (const child of children.flat(Infinity)) {
-    if (child == null || child === false) continue;
-    el.append(child instanceof Node ? child : String(child)); // strings become text nodes
-  }
-}
-
-const SVG_NS = "http://www.w3.org/2000/svg";
-
-/** An SVG element: s("rect", {x: 1, y: 2}, s("title", {}, "text")). */
-export function s(tag, attrs, ...children) {
-  const el = document.createElementNS(SVG_NS, tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (value != null) el.setAttribute(key, String(value));
-  }
-  add(el, children);
-  return el;
-}
+export { clear, h, linkify, s, safeHref, show, uuid } from "/widget/shared/dom.js";
 
 /** <select> with [value, label] options (or plain strings), `value` selected. */
 export function select(attrs, options, value) {
@@ -50,10 +16,6 @@ export function select(attrs, options, value) {
   if (value != null) el.value = String(value);
   return el;
 }
-
-// Showing, clearing, links (http(s) only, as text) and client ids are the widget's: one
-// implementation of the rules that keep user text from becoming markup or a script link.
-export { clear, linkify, safeHref, show, uuid } from "/widget/lib/dom.js";
 
 /** Initials for an avatar: "Ada Lovelace" → "AL". */
 export function initials(name) {

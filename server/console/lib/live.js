@@ -2,12 +2,15 @@
 // active chats (both complete, so the counters are exact), a preview of each chat's first
 // customer message, the agents and their availability, and the number of unassigned open
 // tickets. Views read it and subscribe to its changes; nothing here polls.
+import {
+  MESSAGE_CREATED, TICKET_ASSIGNED, TICKET_CREATED, TICKET_DELETED, TICKET_STATUS_CHANGED, TICKET_UPDATED,
+  isConversationEvent,
+} from "/widget/shared/events.js";
 import { OPEN_STATUSES, ms } from "./format.js";
 import { debounce } from "./dom.js";
 
-const TICKET_EVENTS = new Set([
-  "ticket.created", "ticket.updated", "ticket.status_changed", "ticket.assigned", "ticket.deleted",
-]);
+// The ticket events that can change the unassigned count (a reply cannot).
+const TICKET_EVENTS = new Set([TICKET_CREATED, TICKET_UPDATED, TICKET_STATUS_CHANGED, TICKET_ASSIGNED, TICKET_DELETED]);
 
 export function createLive({ api, rt, me, onError, onNewWaiting }) {
   const listeners = new Set();
@@ -100,9 +103,9 @@ export function createLive({ api, rt, me, onError, onNewWaiting }) {
     }
     const { event, data } = msg;
     if (TICKET_EVENTS.has(event)) countUnassigned();
-    if (!event.startsWith("conversation.") || !data.conversation) return;
+    if (!isConversationEvent(event) || !data.conversation) return;
     const c = data.conversation;
-    if (event === "conversation.message_created" && data.message.authorType === "CONTACT" && !state.previews.has(c.id)) {
+    if (event === MESSAGE_CREATED && data.message.authorType === "CONTACT" && !state.previews.has(c.id)) {
       state.previews.set(c.id, data.message.body);
     }
     const wasWaiting = state.conversations.get(c.id)?.status === "WAITING";

@@ -7,9 +7,9 @@
 //                             (a fresh subscription, or `recovered: false`): load it over REST
 //   {type: "event", event, data, offset}
 //   {type: "presence", people}  people: Map person → {person, name, status, composing}
-// The widget's socket (same origin, so the console's CSP allows it): one implementation of
-// the auth frame, pings, backoff with jitter and close codes.
-import { Socket } from "/widget/lib/socket.js";
+// The socket is the widget's too (/widget/shared/, same origin, so the CSP allows it): one
+// implementation of the auth frame, pings, backoff with jitter and close codes.
+import { Socket } from "/widget/shared/socket.js";
 
 export function createRealtime({ token, onState, onUnauthenticated, onError, onReady }) {
   const channels = new Map();

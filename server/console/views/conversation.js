@@ -1,6 +1,7 @@
 // One live chat: messages (notes included), the customer, typing both ways, reply or internal
 // note, claim / transfer / end, and "Create ticket". Kept live from `queue` events; typing and
 // presence from `conversation:<id>`.
+import { CONVERSATION_ESCALATED, MESSAGE_CREATED } from "/widget/shared/events.js";
 import { debounce, h, linkify, select, uuid } from "../lib/dom.js";
 import { fullTime, ms, when } from "../lib/format.js";
 import { sendOnCtrlEnter } from "../lib/keys.js";
@@ -262,8 +263,8 @@ export function mountConversation(ctx, { id }) {
     if (msg.type === "sync" && msg.refetch) load();
     if (msg.type !== "event" || !msg.data.conversation || msg.data.conversation.id !== id) return;
     setConversation(msg.data.conversation);
-    if (msg.event === "conversation.message_created") addMessage(msg.data.message);
-    if (msg.event === "conversation.escalated" && panel) panel.reloadTickets();
+    if (msg.event === MESSAGE_CREATED) addMessage(msg.data.message);
+    if (msg.event === CONVERSATION_ESCALATED && panel) panel.reloadTickets();
   });
   const leaveChannel = rt.join(`conversation:${id}`, (msg) => {
     if (msg.type !== "presence") return;

@@ -1,5 +1,6 @@
 // The dashboard: open / resolved / unassigned / created today / average first response, and a
 // 14-day volume chart drawn as plain SVG. Reloaded (debounced) when tickets change on `queue`.
+import { isTicketEvent } from "/widget/shared/events.js";
 import { debounce, h, s } from "../lib/dom.js";
 import { duration } from "../lib/format.js";
 
@@ -83,7 +84,7 @@ export function mountDashboard(ctx) {
   }
   const reload = debounce(load, 1000);
   const leave = rt.join("queue", (msg) => {
-    if ((msg.type === "sync" && msg.refetch) || (msg.type === "event" && msg.event.startsWith("ticket."))) reload();
+    if ((msg.type === "sync" && msg.refetch) || (msg.type === "event" && isTicketEvent(msg.event))) reload();
   });
   load();
   return { el, title: "Dashboard", destroy() { leave(); reload.cancel(); } };

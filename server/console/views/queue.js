@@ -1,5 +1,6 @@
 // The live queue: waiting chats (with wait time and queue position) to claim, my active chats,
 // unassigned open tickets and my open tickets. Everything moves from `queue` events.
+import { TICKET_DELETED, isTicketEvent } from "/widget/shared/events.js";
 import { h, syncChildren } from "../lib/dom.js";
 import { OPEN_STATUSES, duration, ms, relative } from "../lib/format.js";
 import { createTicketPage } from "../lib/tickets.js";
@@ -119,9 +120,9 @@ export function mountQueue(ctx) {
     if (msg.type === "sync" && msg.refetch) {
       unassigned.page.load();
       mineT.page.load();
-    } else if (msg.type === "event" && msg.event.startsWith("ticket.")) {
+    } else if (msg.type === "event" && isTicketEvent(msg.event)) {
       for (const list of [unassigned, mineT]) {
-        if (msg.event === "ticket.deleted") list.page.remove(msg.data.ticketId);
+        if (msg.event === TICKET_DELETED) list.page.remove(msg.data.ticketId);
         else list.page.apply(msg.data.ticket);
         list.render();
       }

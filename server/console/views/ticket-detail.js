@@ -1,6 +1,7 @@
 // One ticket: timeline (public replies, internal notes, activity), reply and note editor with
 // collision control, the other agents viewing it and composing, and the side panel. Live from
 // `ticket:<id>`: events update it, presence shows the viewers.
+import { TICKET_DELETED, TICKET_RESPONSE_ADDED } from "/widget/shared/events.js";
 import { debounce, h, initials, linkify, syncChildren } from "../lib/dom.js";
 import { fullTime, label, ms, when } from "../lib/format.js";
 import { sendOnCtrlEnter } from "../lib/keys.js";
@@ -128,12 +129,12 @@ export function mountTicketDetail(ctx, { ref }) {
   }
 
   function onEvent(event, data) {
-    if (event === "ticket.deleted") {
+    if (event === TICKET_DELETED) {
       el.replaceChildren(h("p", { class: "empty" }, `Ticket ${data.reference} was deleted.`));
       return;
     }
     if (data.ticket) setTicket(data.ticket);
-    if (event === "ticket.response_added") {
+    if (event === TICKET_RESPONSE_ADDED) {
       const r = data.response;
       const isNew = !responses.has(r.id);
       responses.set(r.id, r);

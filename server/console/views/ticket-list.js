@@ -1,6 +1,7 @@
 // The ticket list: filters, sort, pages, bulk status/assignee, and rows that appear, move and
 // update live from `ticket.*` events on `queue`. The filters live in the hash's query string
 // (#/tickets?status=OPEN&assignee=me), so a filtered list can be bookmarked.
+import { TICKET_DELETED, isTicketEvent } from "/widget/shared/events.js";
 import { debounce, h, select, syncChildren } from "../lib/dom.js";
 import { OPEN_STATUSES, PRIORITIES, STATUSES, label } from "../lib/format.js";
 import { createTicketPage } from "../lib/tickets.js";
@@ -164,8 +165,8 @@ export function mountTicketList(ctx, { query }) {
 
   const leave = rt.join("queue", (msg) => {
     if (msg.type === "sync" && msg.refetch) page.load();
-    if (msg.type !== "event" || !msg.event.startsWith("ticket.")) return;
-    if (msg.event === "ticket.deleted") {
+    if (msg.type !== "event" || !isTicketEvent(msg.event)) return;
+    if (msg.event === TICKET_DELETED) {
       page.remove(msg.data.ticketId);
       selected.delete(msg.data.reference);
     } else {

@@ -1,5 +1,6 @@
-// DOM helpers. Everything the widget shows is built with createElement and text nodes: no
-// HTML string ever reaches the page, so user or agent text cannot become markup.
+// DOM helpers of the widget and the console: every node is made with createElement and text
+// goes in as text, so no HTML string reaches a page and user text cannot become markup. Also
+// small form helpers (focus, email, field errors).
 
 /** h("button", {class: "x", "data-parley": "send", onclick: fn}, "Send", child, ...) */
 export function h(tag, attrs, ...children) {
@@ -7,33 +8,30 @@ export function h(tag, attrs, ...children) {
   for (const [key, value] of Object.entries(attrs || {})) {
     if (value == null || value === false) continue;
     if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
-    else if (key === "class") el.className = value;
+    else if (key === "class") el.setAttribute("class", value);
     else if (key === "text") el.textContent = value;
+    else if (key === "value") el.value = value;
+    else if (key === "checked" || key === "selected" || key === "disabled") el[key] = !!value;
     else el.setAttribute(key, value === true ? "" : String(value));
   }
   add(el, children);
   return el;
 }
 
-function add(el, children) {
+export function add(el, children) {
   for (const child of children.flat(Infinity)) {
     if (child == null || child === false) continue;
-    el.append(child instanceof Node ? child : String(child)); // strings become text nodes
+    el.append(child instanceof Node ? child : String(child));
   }
 }
 
-export function svg(path, size = 24) {
-  const ns = "http://www.w3.org/2000/svg";
-  const el = document.createElementNS(ns, "svg");
-  el.setAttribute("viewBox", "0 0 24 24");
-  el.setAttribute("width", String(size));
-  el.setAttribute("height", String(size));
-  el.setAttribute("aria-hidden", "true");
-  el.setAttribute("focusable", "false");
-  const p = document.createElementNS(ns, "path");
-  p.setAttribute("d", path);
-  p.setAttribute("fill", "currentColor");
-  el.append(p);
+/** The same for SVG elements. */
+export function s(tag, attrs, ...children) {
+  const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value != null) el.setAttribute(key, String(value));
+  }
+  add(el, children);
   return el;
 }
 
@@ -82,13 +80,6 @@ export function safeHref(url) {
   }
 }
 
-/** Focus the first focusable field inside `el` (or `fallback`). */
-export function focusFirst(el, fallback) {
-  const fields = el.querySelectorAll("input:not([type=hidden]), textarea, select");
-  const target = Array.from(fields).find((f) => !f.disabled && f.getClientRects().length);
-  (target || fallback)?.focus();
-}
-
 export function uuid() {
   if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID();
   const bytes = new Uint8Array(16);
@@ -100,16 +91,20 @@ export function uuid() {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** Focus the first focusable field inside `el` (or `fallback`). */
+export function focusFirst(el, fallback) {
+  const fields = el.querySelectorAll("input:not([type=hidden]), textarea, select");
+  const target = Array.from(fields).find((f) => !f.disabled && f.getClientRects().length);
+  (target || fallback)?.focus();
+}
+
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export function isEmail(value) {
   return EMAIL_RE.test(value);
 }
 
-/**
- * Show each field's message from `found` ({name: message}) next to it, mark it aria-invalid,
- * clear the others; returns the first invalid input still in the page (to focus), or null.
- * `fields` is {name: {input, error}}.
- */
+/** Show the messages of `found` ({name: text}) by the fields ({name: {input, error}}), mark
+ * them aria-invalid, clear the rest; the first invalid input in the page (to focus), or null. */
 export function markFields(fields, found) {
   let first = null;
   for (const [name, { input, error }] of Object.entries(fields)) {

@@ -1,14 +1,19 @@
-"""A real uvicorn server for WebSocket tests, serving the session's `app` on 127.0.0.1.
+"""A real uvicorn server on the session's event loop; `live_server` serves the session's `app`.
+
+Registered as a plugin in tests/conftest.py, so `live_server` is one fixture for every package
+(the WebSocket, chat, ticket, widget and console tests, and the app's own).
 
 The server runs as a task on the session event loop, so tests, the app and the server share
 one loop (and one Tortoise, one hub). Its lifespan is off: the `app` fixture already ran it.
+`running()` starts any other ASGI app the same way (the widget's host site does).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Generator
+import socket
+from collections.abc import AsyncIterator, Generator, Sequence
 from dataclasses import dataclass
 
 import pytest
@@ -20,12 +25,40 @@ TRANSPORT_MAX_SIZE = 1024 * 1024
 STARTUP_TIMEOUT = 10.0
 
 
-class _EmbeddedServer(uvicorn.Server):
+class EmbeddedServer(uvicorn.Server):
     """A uvicorn server that leaves signal handling (Ctrl+C) to pytest."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         yield
+
+
+@contextlib.asynccontextmanager
+async def running(
+    config: uvicorn.Config,
+    *,
+    name: str,
+    stop_within: float,
+    sockets: Sequence[socket.socket] | None = None,
+) -> AsyncIterator[EmbeddedServer]:
+    """Serve `config` on the current loop (on `sockets`, when given) until the block ends;
+    yields once the server accepts connections, then stops it gracefully, waiting at most
+    `stop_within` seconds."""
+    server = EmbeddedServer(config)
+    serve = server.serve(sockets=list(sockets)) if sockets is not None else server.serve()
+    task = asyncio.create_task(serve, name=name)
+    async with asyncio.timeout(STARTUP_TIMEOUT):
+        while not server.started:
+            if task.done():  # failed to start: surface why
+                task.result()
+                raise RuntimeError(f"{name} exited before it started")
+            await asyncio.sleep(0.01)
+    try:
+        yield server
+    finally:
+        server.should_exit = True
+        async with asyncio.timeout(stop_within):
+            await task
 
 
 @dataclass(frozen=True)
@@ -66,18 +99,8 @@ async def live_server(app: Starlette) -> AsyncIterator[LiveServer]:
         log_level="warning",
         timeout_graceful_shutdown=5,
     )
-    server = _EmbeddedServer(config)
-    task = asyncio.create_task(server.serve(), name="live uvicorn server")
-    async with asyncio.timeout(STARTUP_TIMEOUT):
-        while not server.started:
-            if task.done():  # failed to start: surface why
-                task.result()
-                raise RuntimeError("uvicorn exited before it started")
-            await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
+    async with running(
+        config, name="live uvicorn server", stop_within=STARTUP_TIMEOUT + 5
+    ) as server:
+        port = server.servers[0].sockets[0].getsockname()[1]
         yield LiveServer(host="127.0.0.1", port=port, server=server)
-    finally:
-        server.should_exit = True
-        async with asyncio.timeout(STARTUP_TIMEOUT + 5):
-            await task

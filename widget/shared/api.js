@@ -1,5 +1,7 @@
-// The REST client: JSON in and out, the visitor token in the Authorization header (never in a
-// URL), one new session and one retry on 401, and Parley's error shape as ApiError.
+// The REST client of the widget and the console: JSON, the token in the Authorization header
+// (never in a URL), Parley's error shape as ApiError; what a 401 means is up to each app.
+
+import { uuid } from "./dom.js";
 
 export class ApiError extends Error {
   constructor(status, error) {
@@ -8,49 +10,43 @@ export class ApiError extends Error {
     this.code = error.code || "error";
     this.fields = error.fields || null;
     this.retryAfter = error.retryAfter ?? null;
-    this.error = error;
+    this.error = error; // the whole error object
   }
   get network() {
     return this.status === 0;
   }
 }
 
-export function createApi({ base, getToken, renewSession }) {
-  async function request(
-    method,
-    path,
-    { body, query, auth = true, retried = false, idempotencyKey = null } = {}
-  ) {
+/** request(method, path, {body, query, auth, idempotencyKey}); `unauthorized` → true: retry once. */
+export function createApi({ base = "", credentials = "same-origin", token, unauthorized, statusLine }) {
+  async function request(method, path, opts = {}) {
+    const { body, query, auth = true, idempotencyKey, retried } = opts;
     let url = base + path;
     if (query) {
       const params = new URLSearchParams();
-      for (const [k, v] of Object.entries(query)) if (v != null && v !== "") params.set(k, v);
+      for (const [k, v] of Object.entries(query)) {
+        if (v == null || v === "" || (Array.isArray(v) && !v.length)) continue;
+        params.set(k, v); // an array as "a,b"
+      }
       const qs = params.toString();
       if (qs) url += `?${qs}`;
     }
-    const headers = {};
+    const headers = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
-    const token = auth ? getToken() : null;
-    if (auth) {
-      if (!token) await renewSession();
-      headers.Authorization = `Bearer ${getToken()}`;
-    }
+    const bearer = auth ? await token() : null;
+    if (bearer) headers.Authorization = `Bearer ${bearer}`;
     let res;
     try {
       res = await fetch(url, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: "omit",
+        credentials,
         cache: "no-store"
       });
     } catch (err) {
       throw new ApiError(0, { code: "network", message: String(err && err.message) });
-    }
-    if (res.status === 401 && auth && !retried) {
-      await renewSession();
-      return request(method, path, { body, query, auth, retried: true, idempotencyKey });
     }
     let data = null;
     try {
@@ -59,9 +55,15 @@ export function createApi({ base, getToken, renewSession }) {
       data = null;
     }
     if (!res.ok) {
-      const error = (data && data.error) || { code: `http_${res.status}`, message: res.statusText };
+      const error = (data && data.error) || {
+        code: `http_${res.status}`,
+        message: statusLine ? statusLine(res) : res.statusText
+      };
       if (res.status === 429 && error.retryAfter == null) {
         error.retryAfter = Number(res.headers.get("Retry-After")) || 5;
+      }
+      if (res.status === 401 && auth && !retried && unauthorized && (await unauthorized({ path, token: bearer }))) {
+        return request(method, path, { ...opts, retried: true });
       }
       throw new ApiError(res.status, error);
     }
@@ -70,24 +72,18 @@ export function createApi({ base, getToken, renewSession }) {
   return request;
 }
 
-// One Idempotency-Key per thing the visitor sends: sending the same body again (after a
-// network failure, say) reuses the key, so a create that did reach the server is answered
-// with its first result instead of being made twice. `done()` after a success.
+// One Idempotency-Key per thing sent: the same body sent again reuses it, so a create that
+// reached the server is not made twice. `done()` after a success.
 export function retryKey() {
   let last = null;
   return {
     for(body) {
       const text = JSON.stringify(body);
-      if (!last || last.text !== text) last = { text, key: newKey() };
+      if (!last || last.text !== text) last = { text, key: `w-${uuid()}` };
       return last.key;
     },
     done() {
       last = null;
     }
   };
-}
-
-function newKey() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16)); // randomUUID needs a secure page
-  return "w-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -1,7 +1,6 @@
-// One WebSocket for everything (docs/realtime.md): the token goes in the first frame, a ping
-// every 25 s, and reconnection with exponential backoff and jitter (0.5 s doubling to 30 s,
-// ±50 %). Close codes: 4401 → a new session, then reconnect; 4403 → stop for good; 4429 → wait
-// retryAfter; anything else → reconnect with backoff. The app resubscribes on every `ready`.
+// The WebSocket of the widget and the console (docs/realtime.md): the token in the first frame,
+// a ping every 25 s, reconnection with backoff and jitter (0.5 s doubling to 30 s, ±50 %). Close
+// 4401 → renew, then reconnect; 4403 → stop; 4429 → wait retryAfter; else → backoff.
 
 const PING_MS = 25000;
 const PONG_TIMEOUT_MS = 10000;

@@ -1,42 +1,35 @@
-"""Real Parley server processes, a private Redis and WebSocket clients, for scale-out tests.
+"""Real Parley server processes and a private Redis, for scale-out and outage tests.
 
 Everything here drives Parley from the outside, as a deployment would: `parley serve` runs
 as its own process (so it can be killed with SIGKILL), on a database of its own, against a
 `redis-server` the test owns (so it can be stopped and restarted without disturbing the
-shared one), and it is reached over real HTTP and WebSocket connections.
+shared one), and it is reached over real HTTP and WebSocket connections (`Socket` in
+tests/support/wsclient.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 from redis import asyncio as aioredis
-from websockets.asyncio.client import ClientConnection, connect
+
+from tests.support.ports import free_port
+from tests.support.wait import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def rss_kib(pid: int) -> int:
@@ -45,23 +38,6 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise RuntimeError(f"no VmRSS for {pid}")
-
-
-async def wait_until(
-    condition: Callable[[], Any], *, within: float, what: str, every: float = 0.05
-) -> float:
-    """Poll `condition()` (sync or async) until truthy; returns the seconds it took."""
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    while True:
-        result = condition()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return loop.time() - started
-        if loop.time() - started > within:
-            raise AssertionError(f"{what}: still not the case after {within:g}s")
-        await asyncio.sleep(every)
 
 
 # --- Redis -----------------------------------------------------------------------------------
@@ -272,90 +248,3 @@ class ParleyProcess:
             )  # fmt: skip
             assert response.status_code == 200, response.text
             return str(response.json()["token"])
-
-
-# --- WebSocket clients -------------------------------------------------------------------------
-
-
-class Socket:
-    """A `/ws` client that keeps every frame it read, for assertions."""
-
-    def __init__(self, ws: ClientConnection, name: str) -> None:
-        self.ws = ws
-        self.name = name
-        self.frames: list[dict[str, Any]] = []
-        self._taken: set[int] = set()  # indexes of frames `expect` already returned
-
-    @classmethod
-    async def open(cls, server: ParleyProcess, token: str, name: str = "") -> Socket:
-        ws = await connect(server.ws_url, ping_interval=None, open_timeout=10, max_size=2**22)
-        sock = cls(ws, name or server.name)
-        await sock.send({"type": "auth", "token": token})
-        await sock.expect(lambda f: f["type"] == "ready", what="ready")
-        return sock
-
-    async def send(self, frame: dict[str, Any]) -> None:
-        await self.ws.send(json.dumps(frame))
-
-    async def expect(
-        self, match: Callable[[dict[str, Any]], bool], *, within: float = 10.0, what: str = ""
-    ) -> dict[str, Any]:
-        """The first frame not matched before that `match`es, reading more as needed."""
-        for i, frame in enumerate(self.frames):
-            if i not in self._taken and match(frame):
-                self._taken.add(i)
-                return frame
-        try:
-            async with asyncio.timeout(within):
-                while True:
-                    frame = json.loads(await self.ws.recv())
-                    self.frames.append(frame)
-                    if frame["type"] == "error":
-                        raise AssertionError(f"{self.name} got an error frame: {frame}")
-                    if match(frame):
-                        self._taken.add(len(self.frames) - 1)
-                        return frame
-        except TimeoutError:
-            raise AssertionError(
-                f"{self.name}: no frame {what!r} within {within:g}s; "
-                f"last frames: {self.frames[-5:]}"
-            ) from None
-
-    async def subscribe(self, channel: str, since: dict[str, Any] | None = None) -> dict[str, Any]:
-        frame: dict[str, Any] = {"type": "subscribe", "channel": channel}
-        if since is not None:
-            frame["since"] = since
-        await self.send(frame)
-        return await self.expect(
-            lambda f: f["type"] == "subscribed" and f["channel"] == channel,
-            what=f"subscribed {channel}",
-        )
-
-    async def drain(self, seconds: float) -> list[dict[str, Any]]:
-        """Every frame arriving within `seconds` (for "and nothing else" checks)."""
-        got = []
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                while True:
-                    frame = json.loads(await self.ws.recv())
-                    self.frames.append(frame)
-                    got.append(frame)
-        return got
-
-    async def close(self) -> None:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.ws.close(), 5)
-
-
-def events_of(frames: list[dict[str, Any]], channel: str) -> list[dict[str, Any]]:
-    return [f for f in frames if f["type"] == "event" and f["channel"] == channel]
-
-
-def presence_people(frame: dict[str, Any], key: str) -> set[str]:
-    """Person keys in a presence frame's `snapshot`, `joined` or `updated` list, or `left`."""
-    items = frame.get(key) or []
-    return {item if isinstance(item, str) else item["person"] for item in items}
-
-
-def monotonic() -> float:
-    return time.monotonic()

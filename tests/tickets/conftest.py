@@ -1,1 +1,0 @@
-from tests.channels.conftest import live_server  # noqa: F401
