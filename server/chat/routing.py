@@ -224,16 +224,19 @@ class RoutingReactor:
     def __init__(self, router: Router) -> None:
         self.router = router
 
-    async def react(self, batch: list[tuple[Event, Subject]]) -> None:
+    async def react(self, batch: list[tuple[Event, Subject]]) -> bool:
+        """Route each organisation whose queue changed; whether any chat was assigned."""
         organizations = dict.fromkeys(
             subject.organization_id for event, subject in batch if frees_or_fills_the_queue(event)
         )
+        assigned = 0
         for organization_id in organizations:
             try:
-                await self.router.route(organization_id)
+                assigned += await self.router.route(organization_id)
             except Exception:
                 log.warning("routing organisation %s failed; the router retries",
                             organization_id, exc_info=True)  # fmt: skip
+        return assigned > 0
 
 
 # The running app's router (set in the lifespan; tests reach it here).

@@ -56,9 +56,10 @@ class Listener(Protocol):
 class Reactor(Protocol):
     """Acts on a committed batch once it is out of the outbox, before the `relayed()` that
     relayed it returns (e.g. routing waiting chats): a write's follow-up happens before its
-    request is answered, and its own events are relayed by the same flush."""
+    request is answered, and its own events are relayed by the same flush. Returns whether it
+    wrote anything (then the flush looks for the events it recorded)."""
 
-    async def react(self, batch: list[tuple[Event, Subject]]) -> None: ...
+    async def react(self, batch: list[tuple[Event, Subject]]) -> bool: ...
 
 
 class Relay:
@@ -103,13 +104,13 @@ class Relay:
         loop = asyncio.get_running_loop()
         if not self._sweeping or loop.time() < self._sweep_resumes_at:
             return
-        if await self.flush():
+        if await self.flush(sweeping=True):
             self._sweep_backoff = 0.0
         else:
             self._sweep_backoff = min(max(self._sweep_backoff * 2, 2.0), 30.0)
             self._sweep_resumes_at = loop.time() + self._sweep_backoff
 
-    async def flush(self) -> bool:
+    async def flush(self, *, sweeping: bool = False) -> bool:
         """Relay everything committed so far. False when it could not (the rows wait).
 
         Called again from a reactor (whose own write calls `relayed()`), it returns at once:
@@ -118,17 +119,17 @@ class Relay:
             return True
         token = _flushing.set(True)
         try:
-            return await self._flush()
+            return await self._flush(sweeping)
         finally:
             _flushing.reset(token)
 
-    async def _flush(self) -> bool:
+    async def _flush(self, sweeping: bool) -> bool:
         deadline = asyncio.get_running_loop().time() + LOCK_WAIT_SECONDS
         async with self._lock:
             while True:
                 try:
                     async with asyncio.timeout(self._timeout):
-                        drained = await self._drain_batch()
+                        drained = await self._drain_batch(sweeping)
                 except Exception:
                     self.failures += 1
                     log.warning("outbox relay failed; events will be retried", exc_info=True)
@@ -139,22 +140,22 @@ class Relay:
                     await asyncio.sleep(0.01)
                     continue
                 empty, batch = drained
-                if batch and self._reactors:
-                    await self._react(batch)
-                    continue  # the reactors may have recorded events of their own
+                if batch and self._reactors and await self._react(batch):
+                    continue  # the reactors recorded events of their own: relay them too
                 if empty:
                     return True
 
-    async def _drain_batch(self) -> tuple[bool, list[tuple[Event, Subject]]] | None:
+    async def _drain_batch(self, sweeping: bool) -> tuple[bool, list[tuple[Event, Subject]]] | None:
         """Relay one batch: (whether the outbox is now empty, what was relayed); None if
-        another process relays."""
+        another process relays. The other tables (`also_drain`) are drained by the sweep only:
+        nothing new is written to them, so a request's flush need not look."""
         batch: list[tuple[Event, Subject]] = []
         queued = 0
         async with in_transaction() as conn:
             if self._postgres and not await _try_lock(conn):
                 return None
             drained = 0
-            for drain in self._also_drain:
+            for drain in self._also_drain if sweeping else ():
                 drained += await drain(conn)
             rows = await DomainEvent.all().using_db(conn).order_by("id").limit(BATCH_SIZE)
             for row in rows:
@@ -172,14 +173,16 @@ class Relay:
             self._on_durable_queued()
         return len(rows) < BATCH_SIZE and not drained, batch
 
-    async def _react(self, batch: list[tuple[Event, Subject]]) -> None:
+    async def _react(self, batch: list[tuple[Event, Subject]]) -> bool:
         """Hand a committed batch to the reactors (never raises: the events are relayed, and
-        each reactor's periodic job catches up on what it missed)."""
+        each reactor's periodic job catches up on what it missed); whether any wrote."""
+        wrote = False
         for reactor in self._reactors:
             try:
-                await reactor.react(batch)
+                wrote = await reactor.react(batch) or wrote
             except Exception:
                 log.warning("reactor %r failed", reactor, exc_info=True)
+        return wrote
 
 
 class Callback(Protocol):

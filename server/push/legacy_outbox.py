@@ -2,9 +2,9 @@
 
 That release wrote pushes per channel (`outbox_event`: channel, event, data). During a rolling
 upgrade its processes keep writing there while new ones run, and rows it left unrelayed (Redis
-was down) are still there after it stops: the relay drains them too, in the same locked
-transaction as its own rows, so an upgrade loses no event. Remove this module, and the table in
-a migration, in the release after the spine's.
+was down) are still there after it stops: the relay's sweep (every second) drains them too,
+in the same locked transaction as its own rows, so an upgrade loses no event. Remove this
+module, and the table in a migration, in the release after the spine's.
 """
 
 from __future__ import annotations

@@ -345,12 +345,14 @@ async def test_reactors_see_each_batch_and_their_own_events_go_out_in_the_same_f
     seen: list[list[str]] = []
 
     class FollowUp:
-        async def react(self, batch: list[tuple[Event, Subject]]) -> None:
+        async def react(self, batch: list[tuple[Event, Subject]]) -> bool:
             ours = [e.reference for e, s in batch if isinstance(e, TicketDeleted) and s.id > base]
             seen.append(ours)
             if ours == ["T-1-0"]:
                 await write(base, 2, 1)  # a follow-up write of its own
                 await relay_module.relayed()  # re-entrant: returns at once
+                return True
+            return False
 
     listener = Recorder()
     relay = Relay([listener], postgres=postgres(), reactors=[FollowUp()])
@@ -371,7 +373,7 @@ async def test_a_failing_reactor_does_not_fail_the_flush(
     base = subject_base()
 
     class Broken:
-        async def react(self, batch: list[tuple[Event, Subject]]) -> None:
+        async def react(self, batch: list[tuple[Event, Subject]]) -> bool:
             raise RuntimeError("reactor bug")
 
     await write(base, 1, 1)
