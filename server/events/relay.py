@@ -147,8 +147,9 @@ class Relay:
 
     async def _drain_batch(self, sweeping: bool) -> tuple[bool, list[tuple[Event, Subject]]] | None:
         """Relay one batch: (whether the outbox is now empty, what was relayed); None if
-        another process relays. The other tables (`also_drain`) are drained by the sweep only:
-        nothing new is written to them, so a request's flush need not look."""
+        another process relays. The other tables (`also_drain`: the previous release's
+        outbox) are drained by the sweep only: no write of this release adds to them, so a
+        request's flush need not look."""
         batch: list[tuple[Event, Subject]] = []
         queued = 0
         async with in_transaction() as conn:
