@@ -194,8 +194,9 @@ def _jobs(spine: Spine, router: routing.Router, hub: Hub) -> list[Job]:
     """The periodic work of a process, on one scheduler (docs/architecture.md)."""
     second = timedelta(seconds=1)
     return [
-        # What a failed or missed `relayed()` left: once a second, in one process.
-        Job("outbox-sweep", every=second, run=spine.relay.sweep),
+        # What a failed or missed `relayed()` left, once a second. Every process sweeps: the
+        # relay's own lock lets one relay at a time, so a claimed slot would only add writes.
+        Job("outbox-sweep", every=second, run=spine.relay.sweep, scope="process"),
         # Chats of absent agents back to the queue; waiting chats to agents who came online.
         Job("chat-routing", every=timedelta(seconds=routing.TICK_SECONDS), run=router.tick),
         # This process's sockets' presence: every process, for itself.
