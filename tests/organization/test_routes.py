@@ -168,3 +168,15 @@ async def test_only_admins_change_ticket_settings(client: httpx.AsyncClient, tea
     )
     assert response.status_code == 403
     assert (await client.get("/api/org", headers=team.agent_headers)).json()["categories"] == []
+
+
+async def test_tickets_keep_a_category_the_list_no_longer_holds(
+    client: httpx.AsyncClient, team: Team
+) -> None:
+    await patch_org(client, team, {"categories": ["Billing"]})
+    made = await new_ticket(client, team, category="Billing")
+    assert made.status_code == 201, made.text
+    await patch_org(client, team, {"categories": ["Technical"]})
+    ref = made.json()["ticket"]["reference"]
+    kept = await client.get(f"/api/tickets/{ref}", headers=team.agent_headers)
+    assert kept.json()["ticket"]["category"] == "Billing"
