@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aerich import Command
+from aerich.ddl.sqlite import SqliteDDL
 from tortoise import Tortoise, connections
 
 from server.db import (
@@ -42,6 +43,19 @@ APP = "models"
 # Key of the PostgreSQL advisory lock that serialises migrations (any fixed 64-bit number).
 MIGRATION_LOCK_KEY = 0x7061726C6579  # "parley"
 log = logging.getLogger("parley.migrate")
+
+
+def _sqlite_set_comment(self: SqliteDDL, model: object, field_describe: object) -> str:
+    """A column comment changed: nothing to do on SQLite.
+
+    SQLite has no column comments of its own (Tortoise writes them as `/* */` in the CREATE
+    TABLE text, which nothing reads), so aerich refuses the change and makemigrations would
+    fail for SQLite whenever a description changes, an enum's members included. The model
+    state the migration records still moves on; PostgreSQL gets its COMMENT ON COLUMN."""
+    return "SELECT 1"
+
+
+SqliteDDL.set_comment = _sqlite_set_comment  # type: ignore[method-assign]
 
 
 @asynccontextmanager

@@ -240,3 +240,79 @@ async def test_concurrent_starts_migrate_a_postgres_database_once(tmp_path: Path
         assert sorted(versions) == migration_files(MIGRATIONS_ROOT)["postgres"]
     finally:
         await drop_pg_database(url)
+
+
+# --- data migrations -----------------------------------------------------------------------
+
+_UPGRADE_TO = """
+import asyncio, sys
+from pathlib import Path
+from server.migrate import upgrade
+print(asyncio.run(upgrade(sys.argv[1], root=Path(sys.argv[2]))))
+"""
+
+# Raw rows: the tables' foreign keys are not what this is about (sqlite3 leaves them off;
+# on PostgreSQL `session_replication_role = replica` skips them).
+_CHAT_MESSAGES = """
+INSERT INTO chat_message
+    (id, conversation_id, organization_id, author_type, author_name, body, is_internal,
+     created_at)
+VALUES (1, 1, 1, 'CONTACT', 'Rita', 'hello', false, '2026-12-01 10:00:00'),
+       (2, 1, 1, 'AGENT', 'Bob', 'hi', false, '2026-12-01 10:01:00'),
+       (3, 1, 1, 'SYSTEM', '', 'Bob joined the chat.', false, '2026-12-01 10:01:00')
+"""
+
+
+def _upgrade_to(database_url: str, root: Path, cwd: Path) -> None:
+    result = run("-c", _UPGRADE_TO, database_url, str(root), cwd=cwd)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _without_newest(tmp_path: Path, newest: str) -> Path:
+    root = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_ROOT, root)
+    for dialect in DIALECTS:
+        (found,) = (root / dialect / "models").glob(f"*_{newest}.py")
+        found.unlink()
+    return root
+
+
+@pytest.mark.parametrize(
+    "dialect", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+async def test_chat_customers_become_customer_authors(dialect: str, tmp_path: Path) -> None:
+    """One author enum: chat messages stored as CONTACT are CUSTOMER after `one_author_type`
+    (the chat API still spells them CONTACT: tests/chat)."""
+    before = _without_newest(tmp_path, "one_author_type")
+    url = (
+        await create_pg_database("parley_authors")
+        if dialect == "postgres"
+        else f"sqlite://{tmp_path / 'parley.db'}"
+    )
+    try:
+        await asyncio.to_thread(_upgrade_to, url, before, tmp_path)
+        if dialect == "postgres":
+            conn = await pg_connect(url)
+            try:
+                await conn.execute("SET session_replication_role = replica")
+                await conn.execute(_CHAT_MESSAGES)
+            finally:
+                await conn.close()
+        else:
+            with sqlite3.connect(tmp_path / "parley.db") as db:
+                db.execute(_CHAT_MESSAGES)
+        await asyncio.to_thread(_upgrade_to, url, MIGRATIONS_ROOT, tmp_path)
+        query = "SELECT author_type FROM chat_message ORDER BY id"
+        if dialect == "postgres":
+            conn = await pg_connect(url)
+            try:
+                authors = [row["author_type"] for row in await conn.fetch(query)]
+            finally:
+                await conn.close()
+        else:
+            with sqlite3.connect(tmp_path / "parley.db") as db:
+                authors = [row[0] for row in db.execute(query)]
+        assert authors == ["CUSTOMER", "AGENT", "SYSTEM"]
+    finally:
+        if dialect == "postgres":
+            await drop_pg_database(url)

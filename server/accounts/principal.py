@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from server.accounts.models import Agent, Organization, Role
 from server.errors import Forbidden
+from server.events.actor import Actor
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,16 @@ class Principal:
     @property
     def agent_id(self) -> int | None:
         return self.agent.id if self.agent else None
+
+    @property
+    def actor(self) -> Actor:
+        """Who this request acts as in what it writes: the agent, else the API key's
+        integration, else (the CLI, tests) the system under this name."""
+        if self.agent is not None:
+            return Actor.agent(self.agent.id, self.name)
+        if self.api_key_id is not None:
+            return Actor.integration(self.api_key_id, self.name)
+        return Actor.system(self.name)
 
     def require_admin(self) -> None:
         if not self.is_admin:

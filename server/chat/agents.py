@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 from server.accounts.models import Agent
 from server.accounts.principal import Principal
 from server.chat import announce, events, lookups, writes
-from server.chat.models import ChatMessage, Conversation, ConversationStatus, MessageAuthor
+from server.chat.models import ChatMessage, Conversation, ConversationStatus
 from server.chat.presenters import LoadedConversation, message_out
 from server.chat.schemas import AgentMessageCreate
 from server.chat.writes import Posted
@@ -63,11 +63,8 @@ async def post_agent_message(
         conversation = await lookups.lock_conversation(
             conversation_id, conn, organization_id=principal.organization_id
         )
-        author_type = MessageAuthor.AGENT
-        same = await writes.same_message(
-            conversation, data.client_message_id, conn,
-            author_type=author_type, author_id=principal.agent_id,
-        )  # fmt: skip
+        author = principal.actor
+        same = await writes.same_message(conversation, data.client_message_id, conn, author=author)
         if same is not None:
             return Posted(message=same, loaded=await lookups.load_conversation(conversation, conn))
         if conversation.status == ConversationStatus.ENDED:
@@ -84,9 +81,9 @@ async def post_agent_message(
         message = await ChatMessage.create(
             conversation_id=conversation.id,
             organization_id=conversation.organization_id,
-            author_type=author_type,
-            author_agent_id=principal.agent_id,
-            author_name=principal.name,
+            author_type=author.author_type,
+            author_agent_id=author.agent_id,
+            author_name=author.name,
             body=data.body,
             is_internal=data.is_internal,
             client_message_id=data.client_message_id,

@@ -10,12 +10,13 @@ from tortoise.transactions import in_transaction
 from server.accounts import org_settings, visitors
 from server.accounts.models import Contact, Organization
 from server.chat import announce, events, lookups, writes
-from server.chat.models import ChatMessage, Conversation, ConversationStatus, MessageAuthor
+from server.chat.models import ChatMessage, Conversation, ConversationStatus
 from server.chat.presenters import LoadedConversation, message_out
 from server.chat.schemas import ConversationStart, VisitorMessageCreate
 from server.chat.writes import Posted
 from server.errors import Conflict, ValidationFailed
 from server.events import relay
+from server.events.actor import Actor
 from server.web.schema import lower_case
 
 OPEN = (ConversationStatus.WAITING, ConversationStatus.ACTIVE)
@@ -107,6 +108,11 @@ async def start_conversation(*, contact: Contact, data: ConversationStart) -> Po
     return Posted(message=message, loaded=loaded)
 
 
+def _author(contact: Contact) -> Actor:
+    """The customer as the author of their messages (their name as they gave it, if any)."""
+    return Actor.customer(contact.id, contact.name)
+
+
 async def _from_contact(
     conversation: Conversation,
     contact: Contact,
@@ -114,12 +120,13 @@ async def _from_contact(
     client_message_id: str,
     conn: BaseDBAsyncClient,
 ) -> ChatMessage:
+    author = _author(contact)
     return await ChatMessage.create(
         conversation_id=conversation.id,
         organization_id=conversation.organization_id,
-        author_type=MessageAuthor.CONTACT,
-        author_contact_id=contact.id,
-        author_name=contact.name,
+        author_type=author.author_type,
+        author_contact_id=author.contact_id,
+        author_name=author.name,
         body=body,
         client_message_id=client_message_id,
         using_db=conn,
@@ -147,7 +154,7 @@ async def post_visitor_message(
         )
         same = await writes.same_message(
             conversation, data.client_message_id, conn,
-            author_type=MessageAuthor.CONTACT, author_id=contact.id,
+            author=_author(contact),
         )  # fmt: skip
         if same is not None:
             return Posted(message=same, loaded=await lookups.load_conversation(conversation, conn))

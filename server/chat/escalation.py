@@ -13,12 +13,13 @@ from tortoise.transactions import in_transaction
 from server.accounts.models import Agent, Contact
 from server.accounts.principal import Principal
 from server.chat import announce, events, lookups
-from server.chat.models import ChatMessage, ConversationStatus, MessageAuthor
+from server.chat.models import ChatMessage, ConversationStatus
 from server.chat.presenters import LoadedConversation, message_out
 from server.chat.schemas import EscalateRequest
 from server.chat.writes import close, now, system_message
 from server.errors import Conflict
 from server.events import relay
+from server.events.actor import CUSTOMER_AUTHORS, AuthorType
 from server.tickets import service as tickets
 from server.tickets.lookups import LoadedTicket, organization_of
 from server.tickets.models import Ticket
@@ -26,9 +27,10 @@ from server.tickets.numbering import format_reference
 
 SUBJECT_CHARS = 80
 _SPEAKER = {
-    MessageAuthor.CONTACT: "Customer",
-    MessageAuthor.AGENT: "Agent",
-    MessageAuthor.SYSTEM: "System",
+    AuthorType.CUSTOMER: "Customer",
+    AuthorType.EMAIL: "Customer",
+    AuthorType.AGENT: "Agent",
+    AuthorType.SYSTEM: "System",
 }
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 
@@ -46,7 +48,7 @@ def transcript(messages: list[ChatMessage]) -> str:
     note (when asked for) is marked `Agent (internal note)`."""
     lines = []
     for m in messages:
-        speaker = _SPEAKER[MessageAuthor(m.author_type)]
+        speaker = _SPEAKER[AuthorType(m.author_type)]
         if m.is_internal:
             speaker += " (internal note)"
         text = _LINE_BREAKS.sub(" ", m.body.strip())
@@ -56,7 +58,7 @@ def transcript(messages: list[ChatMessage]) -> str:
 
 def summary(messages: list[ChatMessage]) -> str:
     """The default subject: the start of the customer's first message."""
-    first = next((m for m in messages if m.author_type == MessageAuthor.CONTACT), None)
+    first = next((m for m in messages if m.author_type in CUSTOMER_AUTHORS), None)
     text = _LINE_BREAKS.sub(" ", first.body.strip()) if first else ""
     if not text:
         return "Live chat"
@@ -98,7 +100,7 @@ async def escalate(
                 )
             assignee = assignee or principal.agent
         ticket = await tickets.insert_ticket(
-            principal=principal, org=org, contact=contact, conn=conn,
+            actor=principal.actor, org=org, contact=contact, conn=conn,
             subject=data.subject or summary(shown),
             description=transcript(shown) if data.include_transcript else "",
             priority=priority, category=data.category, tags=data.tags,

@@ -9,6 +9,7 @@ from tortoise.indexes import Index
 from tortoise.models import Model
 
 from server.accounts.models import Agent, Contact, Organization
+from server.events.actor import AuthorType
 from server.tickets.models import Ticket
 
 
@@ -21,12 +22,6 @@ class ConversationStatus(StrEnum):
 class ConversationChannel(StrEnum):
     WIDGET = "widget"
     EMAIL = "email"
-
-
-class MessageAuthor(StrEnum):
-    CONTACT = "CONTACT"
-    AGENT = "AGENT"
-    SYSTEM = "SYSTEM"
 
 
 # A message's body: plain text, at most this many characters (documented in docs/api.md).
@@ -102,7 +97,7 @@ class ChatMessage(Model):
         "models.Organization", related_name="chat_messages", on_delete=fields.CASCADE
     )
     organization_id: int
-    author_type = fields.CharEnumField(MessageAuthor, max_length=16)
+    author_type = fields.CharEnumField(AuthorType, max_length=16)
     author_agent: fields.ForeignKeyNullableRelation[Agent] = fields.ForeignKeyField(
         "models.Agent", related_name="chat_messages", null=True, on_delete=fields.SET_NULL
     )

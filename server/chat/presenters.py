@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from server.accounts.models import Agent, Contact
-from server.chat.models import ChatMessage, Conversation, ConversationStatus, MessageAuthor
+from server.chat.models import ChatMessage, Conversation, ConversationStatus
 from server.chat.schemas import (
     ContactBrief,
     ConversationOut,
+    MessageAuthor,
     MessageOut,
     PublicAgent,
     PublicConversation,
@@ -109,7 +110,7 @@ def message_out(message: ChatMessage) -> MessageOut:
     return MessageOut(
         id=message.id,
         conversation_id=message.conversation_id,
-        author_type=message.author_type,
+        author_type=MessageAuthor.of(message.author_type),
         author_id=message.author_agent_id or message.author_contact_id,
         author_name=message.author_name,
         body=message.body,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
@@ -14,12 +15,32 @@ from server.chat.models import (
     MAX_BODY_CHARS,
     ConversationChannel,
     ConversationStatus,
-    MessageAuthor,
 )
 from server.db import MAX_ID
+from server.events.actor import AuthorType
 from server.tickets.models import TicketPriority, TicketStatus
 from server.tickets.schemas import Category, Tag
 from server.web.schema import BLANK_CHARS, Email, RequestModel, ResponseModel
+
+
+class MessageAuthor(StrEnum):
+    """A chat message's author as the chat API (v1) spells it: the customer is CONTACT.
+
+    Stored, a message's author is the one `AuthorType` of tickets and chat alike (CUSTOMER for
+    the customer); only this wire spelling differs, kept so v1 clients go on working. A
+    customer's message by email shows as CONTACT too."""
+
+    CONTACT = "CONTACT"
+    AGENT = "AGENT"
+    SYSTEM = "SYSTEM"
+
+    @classmethod
+    def of(cls, author: AuthorType) -> MessageAuthor:
+        stored = AuthorType(author)
+        if stored in (AuthorType.CUSTOMER, AuthorType.EMAIL):
+            return cls.CONTACT
+        return cls(stored.value)
+
 
 # Control characters other than tab and line breaks have no place in a chat message.
 _CONTROL_CHARS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"

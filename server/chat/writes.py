@@ -18,10 +18,11 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from server.chat import announce, events, lookups
-from server.chat.models import ChatMessage, Conversation, ConversationStatus, MessageAuthor
+from server.chat.models import ChatMessage, Conversation, ConversationStatus
 from server.chat.presenters import LoadedConversation, message_out
 from server.errors import Conflict, ConversationEnded, ValidationFailed
 from server.events import relay
+from server.events.actor import CUSTOMER_AUTHORS, Actor, AuthorType
 
 Side = Literal["agent", "contact"]
 
@@ -53,7 +54,7 @@ async def system_message(
     message = await ChatMessage.create(
         conversation_id=conversation.id,
         organization_id=conversation.organization_id,
-        author_type=MessageAuthor.SYSTEM,
+        author_type=AuthorType.SYSTEM,
         author_name="",
         body=body,
         using_db=conn,
@@ -80,10 +81,9 @@ async def same_message(
     client_message_id: str,
     conn: BaseDBAsyncClient,
     *,
-    author_type: MessageAuthor,
-    author_id: int | None,
+    author: Actor,
 ) -> ChatMessage | None:
-    """The message already stored under `client_message_id` by the same author, if any.
+    """The message already stored under `client_message_id` by `author`, if any.
 
     Another author's message under that id is a conflict, never returned: a customer who
     guesses an agent's id must not read their internal note."""
@@ -92,10 +92,8 @@ async def same_message(
     )
     if found is None:
         return None
-    author = (
-        found.author_agent_id if author_type is MessageAuthor.AGENT else found.author_contact_id
-    )
-    if found.author_type != author_type or author != author_id:
+    found_id = found.author_agent_id if author.kind == "agent" else found.author_contact_id
+    if found.author_type != author.author_type or found_id != author.id:
         raise Conflict(
             "This clientMessageId is already used by another message in this conversation.",
             fields={"clientMessageId": "Use a new id (a UUID) for each message."},
@@ -160,14 +158,12 @@ async def mark_read(
         after = messages.filter(id__gt=last_read_message_id)
         if side == "agent":
             conversation.agent_last_read_id = last_read_message_id
-            conversation.agent_unread = await after.filter(
-                author_type=MessageAuthor.CONTACT
-            ).count()
+            conversation.agent_unread = await after.filter(author_type__in=CUSTOMER_AUTHORS).count()
         else:
             conversation.contact_last_read_id = last_read_message_id
             conversation.contact_unread = (
                 await after.filter(is_internal=False)
-                .exclude(author_type=MessageAuthor.CONTACT)
+                .exclude(author_type__in=CUSTOMER_AUTHORS)
                 .count()
             )
         await save(conversation, conn)

@@ -6,18 +6,16 @@ to an `AuditTrail`, whose rows are written in one INSERT when the caller is done
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from server.accounts.models import Agent, Organization
-from server.accounts.principal import Principal
+from server.events.actor import Actor
 from server.tickets import sla, workflow
 from server.tickets.models import (
     ActivityType,
-    AuthorType,
     Ticket,
     TicketActivity,
     TicketPriority,
@@ -34,36 +32,11 @@ def change(before: Any, after: Any) -> dict[str, Any]:
     return {"from": before, "to": after}
 
 
-@dataclass(frozen=True)
-class CustomerActor:
-    """A customer writing from the widget (a ticket, a reply): CUSTOMER in the audit trail.
-
-    Deliberately not a `Principal`: agent-side service functions take a Principal and check
-    its role, so a customer can never be passed where an agent is expected."""
-
-    contact_id: int
-    name: str
-
-    @property
-    def actor_type(self) -> AuthorType:
-        return AuthorType.CUSTOMER
-
-
-Actor = Principal | CustomerActor
-
-
-def author_type(actor: Actor) -> AuthorType:
-    """How `actor` appears in the audit trail: an agent, the system (an API key), a customer."""
-    if isinstance(actor, CustomerActor):
-        return actor.actor_type
-    return AuthorType.AGENT if actor.agent else AuthorType.SYSTEM
-
-
 class AuditTrail:
     """TicketActivity rows collected during one write, saved together in order."""
 
-    def __init__(self, principal: Actor) -> None:
-        self.principal = principal
+    def __init__(self, actor: Actor) -> None:
+        self.actor = actor
         self.rows: list[TicketActivity] = []
 
     def add(
@@ -73,21 +46,15 @@ class AuditTrail:
         description: str,
         changes: dict[str, Any] | None = None,
     ) -> None:
-        p = self.principal
-        performed_by_id: int | None
-        if isinstance(p, CustomerActor):
-            performed_by_id = p.contact_id
-        else:
-            performed_by_id = p.agent_id if p.agent else p.api_key_id
         self.rows.append(
             TicketActivity(
                 ticket_id=ticket.id,
                 type=kind,
                 description=description,
                 changes=changes or {},
-                performed_by_type=author_type(p),
-                performed_by_id=performed_by_id,
-                performed_by_name=p.name,
+                performed_by_type=self.actor.author_type,
+                performed_by_id=self.actor.id,
+                performed_by_name=self.actor.name,
             )
         )
 

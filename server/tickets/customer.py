@@ -2,7 +2,7 @@
 replies to their own tickets.
 
 Same spine as `service.py` (check, then one transaction with the audit trail and the staged
-events, then publish), with the customer as the actor (`CustomerActor`): the audit trail and
+events, then publish), with the customer as the actor (`Actor.customer`): the audit trail and
 the replies say CUSTOMER, agents see the write live on `queue`/`ticket:{id}`, and the
 customer's own widget sees the public projection on `contact:{id}`.
 """
@@ -16,9 +16,10 @@ from server.accounts.models import Contact, Organization
 from server.db import MAX_ID
 from server.errors import NotFound, TicketClosed, ValidationFailed
 from server.events import relay
-from server.tickets.changes import AuditTrail, CustomerActor, apply_status
+from server.events.actor import Actor
+from server.tickets.changes import AuditTrail, apply_status
 from server.tickets.lookups import LoadedTicket, ref_filter
-from server.tickets.models import ActivityType, AuthorType, Ticket, TicketResponse, TicketStatus
+from server.tickets.models import ActivityType, Ticket, TicketResponse, TicketStatus
 from server.tickets.schemas import WidgetTicketCreate
 from server.tickets.service import (
     ClientInfo,
@@ -35,8 +36,8 @@ _BACK_TO_OPEN = frozenset({TicketStatus.WAITING_ON_CUSTOMER, TicketStatus.RESOLV
 _CLOSED = frozenset({TicketStatus.CLOSED, TicketStatus.CANCELLED})
 
 
-def _actor(contact: Contact) -> CustomerActor:
-    return CustomerActor(contact_id=contact.id, name=contact.name or "Customer")
+def _actor(contact: Contact) -> Actor:
+    return Actor.customer(contact.id, contact.name or "Customer")
 
 
 def _requester_email(contact: Contact, data: WidgetTicketCreate) -> str:
@@ -79,7 +80,7 @@ async def create_widget_ticket(
             contact, name=data.name or None, email=email, conn=conn
         )
         loaded = await insert_ticket(
-            principal=_actor(contact), org=org, contact=contact, conn=conn,
+            actor=_actor(contact), org=org, contact=contact, conn=conn,
             subject=data.subject, description=data.description,
             priority=data.priority or default_priority(org.settings or {}),
             category=data.category, tags=[], custom_fields={}, metadata=metadata,
@@ -125,7 +126,7 @@ async def add_customer_reply(
             ticket_id=ticket.id,
             content=content,
             is_internal=False,
-            author_type=AuthorType.CUSTOMER,
+            author_type=actor.author_type,
             author_name=actor.name,
             author_email=ticket.requester_email,
             using_db=conn,

@@ -9,6 +9,7 @@ from tortoise.indexes import Index
 from tortoise.models import Model
 
 from server.accounts.models import Agent, Contact, Organization
+from server.events.actor import AuthorType
 from server.tickets.indexes import UpperTrigramIndex
 
 
@@ -29,13 +30,6 @@ class TicketPriority(StrEnum):
     HIGH = "HIGH"
     URGENT = "URGENT"
     CRITICAL = "CRITICAL"
-
-
-class AuthorType(StrEnum):
-    CUSTOMER = "CUSTOMER"
-    AGENT = "AGENT"
-    SYSTEM = "SYSTEM"
-    EMAIL = "EMAIL"
 
 
 class ActivityType(StrEnum):

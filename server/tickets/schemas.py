@@ -11,9 +11,9 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator
 
 from server.db import MAX_ID
+from server.events.actor import AuthorType
 from server.tickets.models import (
     ActivityType,
-    AuthorType,
     TicketPriority,
     TicketStatus,
 )

@@ -23,15 +23,14 @@ from server.channels.history import History
 from server.db import MAX_ID
 from server.errors import InvalidTransition, NotFound, StaleReply, ValidationFailed
 from server.events import outbox, relay
+from server.events.actor import Actor
 from server.tickets import announce, sla
 from server.tickets.changes import (
-    Actor,
     AuditTrail,
     apply_assignee,
     apply_priority,
     apply_status,
     apply_tags,
-    author_type,
     change,
     now,
 )
@@ -145,7 +144,7 @@ async def create_ticket(
             conn=conn,
         )
         loaded = await insert_ticket(
-            principal=principal, org=org, contact=contact, conn=conn,
+            actor=principal.actor, org=org, contact=contact, conn=conn,
             subject=data.subject, description=data.description, priority=priority,
             category=data.category, tags=data.tags, custom_fields=data.custom_fields,
             metadata=metadata, assignee=assignee,
@@ -157,7 +156,7 @@ async def create_ticket(
 
 async def insert_ticket(
     *,
-    principal: Actor,
+    actor: Actor,
     org: Organization,
     contact: Contact,
     conn: BaseDBAsyncClient,
@@ -181,7 +180,7 @@ async def insert_ticket(
     first_due, resolution_due = sla.due_dates(
         settings=org.settings or {}, priority=priority, start=started
     )
-    trail = AuditTrail(principal)
+    trail = AuditTrail(actor)
     number, prefix = await next_ticket_number(organization_id=org.id, conn=conn)
     ticket = await Ticket.create(
         organization_id=org.id,
@@ -232,7 +231,7 @@ async def update_ticket(
     org = await organization_of(principal)
     if "category" in given:
         check_category(org, data.category)
-    trail = AuditTrail(principal)
+    trail = AuditTrail(principal.actor)
     async with in_transaction() as conn:
         ticket = await lock_ticket(principal, ref, org.ticket_prefix, conn)
         changes: dict[str, Any] = {}
@@ -268,7 +267,7 @@ async def change_status(
     *, principal: Principal, ref: str | int, status: TicketStatus
 ) -> LoadedTicket:
     org = await organization_of(principal)
-    trail = AuditTrail(principal)
+    trail = AuditTrail(principal.actor)
     async with in_transaction() as conn:
         ticket = await lock_ticket(principal, ref, org.ticket_prefix, conn)
         changes: announce.Changes = {}
@@ -287,7 +286,7 @@ async def assign_ticket(
 ) -> LoadedTicket:
     org = await organization_of(principal)
     agent = await assignable_agent(principal, agent_id, "agentId") if agent_id is not None else None
-    trail = AuditTrail(principal)
+    trail = AuditTrail(principal.actor)
     async with in_transaction() as conn:
         ticket = await lock_ticket(principal, ref, org.ticket_prefix, conn)
         changes: announce.Changes = {}
@@ -322,7 +321,7 @@ async def add_response(
     refused with `StaleReply` when someone else replied publicly after that position.
     """
     org = await organization_of(principal)
-    trail = AuditTrail(principal)
+    trail = AuditTrail(principal.actor)
     async with in_transaction() as conn:
         ticket = await lock_ticket(principal, ref, org.ticket_prefix, conn)
         if seen is not None and history is not None and not is_internal and not force:
@@ -332,7 +331,7 @@ async def add_response(
             ticket_id=ticket.id,
             content=content,
             is_internal=is_internal,
-            author_type=author_type(principal),
+            author_type=principal.actor.author_type,
             author_agent_id=agent.id if agent else None,
             author_name=principal.name,
             author_email=agent.email if agent else None,
@@ -460,7 +459,7 @@ async def bulk_update(
     if "assignee_id" in given and changes.assignee_id is not None:
         agent = await assignable_agent(principal, changes.assignee_id, "changes.assigneeId")
     unique_refs = list(dict.fromkeys(str(r).strip().upper() for r in refs))
-    trail = AuditTrail(principal)
+    trail = AuditTrail(principal.actor)
     async with in_transaction() as conn:
         # One row per ticket, even when named twice (by id and by reference).
         tickets = await lock_tickets(principal, unique_refs, org.ticket_prefix, conn)

@@ -7,8 +7,7 @@ import pytest
 from server.accounts.models import Agent, Role
 from server.accounts.principal import Principal
 from server.errors import Forbidden
-from server.tickets.changes import author_type
-from server.tickets.models import AuthorType
+from server.events.actor import AuthorType
 
 
 def agent(role: Role) -> Agent:
@@ -19,7 +18,7 @@ def test_admin_agent() -> None:
     principal = Principal(organization_id=3, role=Role.ADMIN, name="Ann", agent=agent(Role.ADMIN))
     assert principal.is_admin
     assert principal.agent_id == 7
-    assert author_type(principal) is AuthorType.AGENT
+    assert principal.actor.author_type is AuthorType.AGENT
     principal.require_admin()
 
 
@@ -35,5 +34,5 @@ def test_api_key_acts_as_admin_and_as_the_system() -> None:
     principal = Principal(organization_id=3, role=Role.ADMIN, name="API key ci", api_key_id=9)
     assert principal.is_admin
     assert principal.agent_id is None
-    assert author_type(principal) is AuthorType.SYSTEM
+    assert principal.actor.author_type is AuthorType.SYSTEM
     principal.require_admin()

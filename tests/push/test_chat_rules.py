@@ -14,11 +14,12 @@ from pydantic import Field, TypeAdapter
 from server.channels import names
 from server.chat import events
 from server.chat.announce import conversation_subject
-from server.chat.models import ConversationChannel, ConversationStatus, MessageAuthor
+from server.chat.models import ConversationChannel, ConversationStatus
 from server.chat.presenters import public_message
 from server.chat.schemas import (
     ContactBrief,
     ConversationOut,
+    MessageAuthor,
     MessageOut,
     PublicAgent,
     PublicConversation,

@@ -30,7 +30,7 @@ async def _ticket(team: Team, **overrides: object) -> Ticket:
 
 async def test_nothing_changed_leaves_no_trail(team: Team) -> None:
     ticket = await _ticket(team, priority="HIGH", tags=["a"])
-    trail = AuditTrail(team.agent_principal)
+    trail = AuditTrail(team.agent_principal.actor)
     assert not apply_status(trail, ticket, TicketStatus.NEW)
     assert not apply_priority(trail, ticket, team.org, TicketPriority.HIGH)
     async with in_transaction() as conn:
@@ -41,7 +41,7 @@ async def test_nothing_changed_leaves_no_trail(team: Team) -> None:
 
 async def test_a_refused_transition_changes_nothing(team: Team) -> None:
     ticket = await _ticket(team)
-    trail = AuditTrail(team.agent_principal)
+    trail = AuditTrail(team.agent_principal.actor)
     apply_status(trail, ticket, TicketStatus.CLOSED)
     with pytest.raises(InvalidTransition):
         apply_status(trail, ticket, TicketStatus.IN_PROGRESS)
@@ -51,7 +51,7 @@ async def test_a_refused_transition_changes_nothing(team: Team) -> None:
 
 async def test_the_trail_is_saved_in_order_with_who_did_it(team: Team) -> None:
     ticket = await _ticket(team)
-    trail = AuditTrail(team.admin_principal)
+    trail = AuditTrail(team.admin_principal.actor)
     async with in_transaction() as conn:
         apply_status(trail, ticket, TicketStatus.IN_PROGRESS)
         apply_priority(trail, ticket, team.org, TicketPriority.URGENT)
