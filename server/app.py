@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
@@ -35,6 +35,7 @@ from server.chat import routing
 from server.chat.limits import ChatLimiter
 from server.db import tortoise_config
 from server.errors import ErrorCode, NotReady, ParleyError, Unauthenticated, error_body
+from server.events import delayed
 from server.events.runtime import Spine, start_spine
 from server.events.scheduler import Job, Scheduler
 from server.organization import routes as organization_routes
@@ -206,7 +207,13 @@ def _jobs(spine: Spine, router: routing.Router, hub: Hub) -> list[Job]:
             run=hub.presence_upkeep,
             scope="process",
         ),
+        # Finished delayed runs are kept a while (so a run scheduled again cannot run twice).
+        Job("delayed-prune", every=timedelta(days=1), run=_prune_delayed, grace=timedelta(hours=6)),
     ]
+
+
+async def _prune_delayed(slot: datetime) -> None:
+    await delayed.prune_finished()
 
 
 def create_app(settings: Settings) -> Starlette:

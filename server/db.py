@@ -27,6 +27,7 @@ MODEL_MODULES = [
     "server.events.outbox",
     "server.events.deliveries",
     "server.events.scheduler",
+    "server.events.delayed",
     "server.push.legacy_outbox",
     "server.chat.models",
     "server.web.idempotency",

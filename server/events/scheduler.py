@@ -1,4 +1,7 @@
-"""One scheduler for the periodic work of every process: each run of a job happens once.
+"""One scheduler for the periodic and delayed work of every process: each run happens once.
+
+Delayed (one-off) jobs, due at a time a write chose, are in `delayed.py`; the scheduler runs
+them beside the periodic jobs described here.
 
 A job runs at the multiples of its period since the Unix epoch (its slots: every second,
 every minute, at 03:00 UTC each day). Two scopes:
@@ -16,7 +19,8 @@ every minute, at 03:00 UTC each day). Two scopes:
 Why not arq or saq: both keep their queues in Redis (saq also in PostgreSQL), and Parley's
 embedded mode has neither, only SQLite; both are task queues first, where what is needed here
 is a handful of periodic passes with exactly-once slots across processes, which one row per job
-and a conditional update give on both databases (see docs/architecture.md).
+and a conditional update give on both databases (see docs/architecture.md) Delayed runs must
+also commit with the write that schedules them, which a Redis queue cannot do.
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ from tortoise import fields, timezone
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.models import Model
+
+from server.events.delayed import DelayedJob, DelayedRunner
+from server.events.relay import database_is_postgres
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +110,7 @@ class Scheduler:
         self,
         jobs: Sequence[Job],
         *,
+        delayed: Sequence[DelayedJob] = (),
         holder: str | None = None,
         clock: Callable[[], datetime] = timezone.now,
     ) -> None:
@@ -110,15 +118,25 @@ class Scheduler:
         if len(names) != len(set(names)):
             raise ValueError(f"job names must be unique: {names}")
         self.jobs = list(jobs)
+        self.delayed = list(delayed)
         self.holder = holder or process_name()
         self._clock = clock
         self._tasks: list[asyncio.Task[None]] = []
+        self._runner: DelayedRunner | None = None
 
     def start(self) -> None:
         for job in self.jobs:
             self._tasks.append(asyncio.create_task(self._loop(job), name=f"job {job.name}"))
+        if self.delayed:
+            self._runner = DelayedRunner(
+                self.delayed, postgres=database_is_postgres(), clock=self._clock
+            )
+            self._runner.start()
 
     async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.stop()
+            self._runner = None
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
