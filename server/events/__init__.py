@@ -8,6 +8,11 @@ listeners (email, webhooks) get a delivery row each (`deliveries.py`) that a wor
 attempts, backoff and a dead state, so a crash or a failing receiver loses nothing and blocks
 nobody else.
 
+Who made a change is one `Actor` (`actor.py`: agent, customer, integration, system), stored
+as the one `AuthorType` of tickets and chat. Periodic passes and one-off delayed runs (work due
+at a time a write chose, scheduled in its transaction) run on one scheduler (`scheduler.py`,
+`delayed.py`), each run once across processes.
+
 This is the bottom layer: it imports only the database, errors and settings modules. Each
 domain declares its own event types (`server/tickets/events.py`, `server/chat/events.py`,
 `server/accounts/events.py`) and registers them in `registry.py`.
