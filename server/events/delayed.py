@@ -21,8 +21,6 @@ at least once, like the durable listeners'.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,11 +34,11 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from server.events.deliveries import exponential_backoff
+from server.events.leased import LeasedRunner, claimable, error_text
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 20
-MAX_ERROR_CHARS = 2000
 MAX_KEY_CHARS = 200
 
 
@@ -125,8 +123,10 @@ async def cancel(conn: BaseDBAsyncClient, job: str, key: str) -> int:
     )
 
 
-class DelayedRunner:
+class DelayedRunner(LeasedRunner[DelayedRun]):
     """Runs due delayed runs of `jobs` in this process (see the module doc)."""
+
+    task_name = "delayed-jobs"
 
     def __init__(
         self,
@@ -139,33 +139,9 @@ class DelayedRunner:
         names = [job.name for job in jobs]
         if len(names) != len(set(names)):
             raise ValueError(f"delayed job names must be unique: {names}")
+        super().__init__(postgres=postgres, poll_interval=poll_interval)
         self._jobs = {job.name: job for job in jobs}
-        self._postgres = postgres
-        self._poll_interval = poll_interval
         self._clock = clock
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="delayed-jobs")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def run_due(self) -> int:
-        """Take every run due now and run it once; the number attempted."""
-        attempted = 0
-        while True:
-            claimed = await self._claim()
-            if not claimed:
-                return attempted
-            async with asyncio.TaskGroup() as group:
-                for run in claimed:
-                    group.create_task(self._attempt(run))
-            attempted += len(claimed)
 
     async def next_due(self) -> datetime | None:
         """The earliest time a pending run of these jobs may be taken."""
@@ -177,17 +153,11 @@ class DelayedRunner:
         )
         return found  # type: ignore[return-value]
 
-    async def _loop(self) -> None:
-        while True:
-            wait = self._poll_interval
-            try:
-                await self.run_due()
-                nearest = await self.next_due()
-                if nearest is not None:
-                    wait = min(wait, max((nearest - self._clock()).total_seconds(), 0.0))
-            except Exception:  # the database is away: try again at the next poll
-                log.warning("running delayed jobs failed; retrying", exc_info=True)
-            await asyncio.sleep(wait)
+    async def _until_next(self) -> float:
+        nearest = await self.next_due()
+        if nearest is None:
+            return self._poll_interval
+        return min(self._poll_interval, max((nearest - self._clock()).total_seconds(), 0.0))
 
     async def _claim(self) -> list[DelayedRun]:
         now = self._clock()
@@ -200,9 +170,7 @@ class DelayedRunner:
                 .order_by("run_at", "id")
                 .limit(BATCH_SIZE)
             )
-            if self._postgres:
-                query = query.select_for_update(skip_locked=True)
-            claimed = await query
+            claimed = await claimable(query, postgres=self._postgres)
             for run in claimed:
                 job = self._jobs[run.job]
                 if job.grace is not None and now - run.due_at > job.grace:
@@ -227,7 +195,7 @@ class DelayedRunner:
                 DueRun(key=run.key, due_at=run.due_at, payload=run.payload, attempt=run.attempts)
             )
         except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+            error = error_text(exc)
             if run.attempts >= job.max_attempts:
                 log.error(
                     "delayed job %s for %s is dead after %d attempts: %s",

@@ -15,7 +15,6 @@ attempts, is what it deduplicates by; an email's Message-ID, a webhook's id).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -28,13 +27,12 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from server.events import registry
+from server.events.leased import LeasedRunner, claimable, error_text
 from server.events.model import Event, Subject
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 20
-# The longest `last_error` kept (a receiver's whole error page is not worth a row).
-MAX_ERROR_CHARS = 2000
 
 
 class DeliveryState(StrEnum):
@@ -113,9 +111,11 @@ async def queue_deliveries(
     return len(rows)
 
 
-class DeliveryWorker:
-    """Runs due deliveries: woken by the relay when it queued some, and every `poll_interval`
-    for retries whose time has come."""
+class DeliveryWorker(LeasedRunner[Delivery]):
+    """Runs due deliveries: nudged by the relay when it queued some, and every
+    `poll_interval` for retries whose time has come."""
+
+    task_name = "event-deliveries"
 
     def __init__(
         self,
@@ -127,51 +127,11 @@ class DeliveryWorker:
         attempt_timeout: float = 60.0,
         clock: Callable[[], datetime] = timezone.now,
     ) -> None:
+        super().__init__(postgres=postgres, poll_interval=poll_interval)
         self._listeners = {listener.name: listener for listener in listeners}
-        self._postgres = postgres
-        self._poll_interval = poll_interval
         self._lease = lease
         self._attempt_timeout = attempt_timeout
         self._clock = clock
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="event-deliveries")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    def nudge(self) -> None:
-        """New deliveries were queued: run them now rather than at the next poll."""
-        self._wake.set()
-
-    async def run_due(self) -> int:
-        """Attempt every delivery due now, once; the number attempted."""
-        attempted = 0
-        while True:
-            claimed = await self._claim()
-            if not claimed:
-                return attempted
-            async with asyncio.TaskGroup() as group:
-                for delivery in claimed:
-                    group.create_task(self._attempt(delivery))
-            attempted += len(claimed)
-
-    async def _loop(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._poll_interval):
-                    await self._wake.wait()
-            self._wake.clear()
-            try:
-                await self.run_due()
-            except Exception:  # the database is away: try again at the next poll
-                log.warning("running event deliveries failed; retrying", exc_info=True)
 
     async def _claim(self) -> list[Delivery]:
         """Take a batch of due deliveries: one attempt more, and out of sight for the lease."""
@@ -187,10 +147,7 @@ class DeliveryWorker:
                 .order_by("next_attempt_at", "id")
                 .limit(BATCH_SIZE)
             )
-            if self._postgres:
-                # Two processes never claim the same rows, and neither waits for the other.
-                query = query.select_for_update(skip_locked=True)
-            claimed = await query
+            claimed = await claimable(query, postgres=self._postgres)
             for delivery in claimed:
                 delivery.attempts += 1
                 delivery.next_attempt_at = now + self._lease
@@ -209,7 +166,7 @@ class DeliveryWorker:
         await Delivery.filter(id=delivery.id).delete()
 
     async def _failed(self, delivery: Delivery, listener: DurableListener, exc: Exception) -> None:
-        error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+        error = error_text(exc)
         if delivery.attempts >= listener.max_attempts:
             log.error(
                 "delivery %s to %s is dead after %d attempts: %s",

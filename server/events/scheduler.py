@@ -43,13 +43,12 @@ from tortoise.expressions import F
 from tortoise.models import Model
 
 from server.events.delayed import DelayedJob, DelayedRunner
+from server.events.leased import error_text
 from server.events.relay import database_is_postgres
 
 log = logging.getLogger(__name__)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# The longest `last_error` kept.
-MAX_ERROR_CHARS = 2000
 
 
 class RunState(StrEnum):
@@ -174,7 +173,7 @@ class Scheduler:
             await job.run(slot)
         except Exception as exc:
             log.warning("job %s failed for %s", job.name, slot.isoformat(), exc_info=True)
-            return f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+            return error_text(exc)
         return None
 
     async def _claim(self, job: Job, slot: datetime, now: datetime) -> bool:

@@ -1,0 +1,99 @@
+"""What the durable delivery worker and the delayed-job runner share: a loop in its own task
+that claims due rows for a lease and runs each claimed row at once, until stopped.
+
+Claiming is the subclass's: it moves each row it takes out of sight until a lease runs out
+(so a process that dies mid-run leaves the row to another) and, on PostgreSQL, skips rows
+another process holds (`claimable`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from abc import ABC, abstractmethod
+from typing import Generic, TypeVar
+
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+log = logging.getLogger(__name__)
+
+# The longest error kept on a row (a receiver's whole error page is not worth one).
+MAX_ERROR_CHARS = 2000
+
+RowT = TypeVar("RowT", bound=Model)
+
+
+def error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+
+
+def claimable(query: QuerySet[RowT], *, postgres: bool) -> QuerySet[RowT]:
+    """`query`, locking what it reads; on PostgreSQL two processes never take the same rows
+    and neither waits for the other (SQLite has one writer at a time anyway)."""
+    return query.select_for_update(skip_locked=True) if postgres else query
+
+
+class LeasedRunner(ABC, Generic[RowT]):
+    """Claims due rows and runs them; looks again after `_until_next()` seconds, or as soon
+    as `nudge()` says there is new work here."""
+
+    task_name = "leased-runner"
+
+    def __init__(self, *, postgres: bool, poll_interval: float) -> None:
+        self._postgres = postgres
+        self._poll_interval = poll_interval
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name=self.task_name)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def nudge(self) -> None:
+        """New work was queued: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def run_due(self) -> int:
+        """Run every row due now, once each; the number attempted."""
+        attempted = 0
+        while True:
+            claimed = await self._claim()
+            if not claimed:
+                return attempted
+            async with asyncio.TaskGroup() as group:
+                for row in claimed:
+                    group.create_task(self._attempt(row))
+            attempted += len(claimed)
+
+    @abstractmethod
+    async def _claim(self) -> list[RowT]:
+        """Take a batch of due rows for a lease (in one transaction)."""
+
+    @abstractmethod
+    async def _attempt(self, row: RowT) -> None:
+        """Run one claimed row and record how it went; never raise."""
+
+    async def _until_next(self) -> float:
+        """Seconds until the next look (at most the poll interval)."""
+        return self._poll_interval
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.run_due()
+                wait = await self._until_next()
+            except Exception:  # the database is away: try again at the next poll
+                log.warning("%s failed; retrying", self.task_name, exc_info=True)
+                wait = self._poll_interval
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()
+            self._wake.clear()
