@@ -28,18 +28,11 @@ from server.events.delayed import (
 )
 from server.events.relay import database_is_postgres
 from server.events.scheduler import Scheduler
+from tests.support.clock import ManualClock as Clock
 from tests.support.wait import wait_until
 
 DUE = datetime(2026, 12, 6, 9, 30, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
-
-
-class Clock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class Body:

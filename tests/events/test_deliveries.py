@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from starlette.applications import Starlette
@@ -21,19 +21,12 @@ from server.events.model import Event, Subject
 from server.events.outbox import record
 from server.events.relay import Relay, database_is_postgres
 from server.tickets.events import TicketDeleted
+from tests.support.clock import ManualClock
 
 
-class Clock:
+def clock_ahead() -> ManualClock:
     """The workers' clock, moved by hand; a second ahead, so what was just queued is due."""
-
-    def __init__(self) -> None:
-        self.now = timezone.now() + timedelta(seconds=1)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
+    return ManualClock(timezone.now() + timedelta(seconds=1))
 
 
 class Receiver:
@@ -84,12 +77,12 @@ async def rows(listener: Receiver) -> list[Delivery]:
     return await Delivery.filter(listener=listener.name).order_by("id")
 
 
-def worker(listeners: list[Receiver], clock: Clock, **options: object) -> DeliveryWorker:
+def worker(listeners: list[Receiver], clock: ManualClock, **options: object) -> DeliveryWorker:
     return DeliveryWorker(listeners, postgres=database_is_postgres(), clock=clock, **options)  # type: ignore[arg-type]
 
 
 async def test_a_delivery_runs_once_and_leaves(app: Starlette) -> None:
-    base, clock = subject_base(), Clock()
+    base, clock = subject_base(), clock_ahead()
     receiver = Receiver(base)
     await queue(base, [receiver], count=2)
     [first, second] = await rows(receiver)
@@ -100,7 +93,7 @@ async def test_a_delivery_runs_once_and_leaves(app: Starlette) -> None:
 
 
 async def test_failures_back_off_then_the_last_attempt_marks_it_dead(app: Starlette) -> None:
-    base, clock = subject_base(), Clock()
+    base, clock = subject_base(), clock_ahead()
     receiver = Receiver(base, failures=-1, attempts=3)
     await queue(base, [receiver])
     runs = worker([receiver], clock)
@@ -129,7 +122,7 @@ async def test_failures_back_off_then_the_last_attempt_marks_it_dead(app: Starle
 
 
 async def test_a_delivery_that_fails_then_succeeds_is_done(app: Starlette) -> None:
-    base, clock = subject_base(), Clock()
+    base, clock = subject_base(), clock_ahead()
     receiver = Receiver(base, failures=1)
     await queue(base, [receiver])
     runs = worker([receiver], clock)
@@ -142,7 +135,7 @@ async def test_a_delivery_that_fails_then_succeeds_is_done(app: Starlette) -> No
 
 
 async def test_a_failing_or_slow_receiver_holds_up_no_other(app: Starlette) -> None:
-    base, clock = subject_base(), Clock()
+    base, clock = subject_base(), clock_ahead()
     broken = Receiver(base, failures=-1)
     slow = Receiver(base, delay=5.0)
     healthy = Receiver(base)
@@ -158,7 +151,7 @@ async def test_a_failing_or_slow_receiver_holds_up_no_other(app: Starlette) -> N
 
 
 async def test_a_worker_that_dies_mid_delivery_loses_nothing(app: Starlette) -> None:
-    base, clock = subject_base(), Clock()
+    base, clock = subject_base(), clock_ahead()
     receiver = Receiver(base)
     await queue(base, [receiver])
     dying = worker([receiver], clock, lease=timedelta(minutes=5))
@@ -175,7 +168,7 @@ async def test_a_worker_that_dies_mid_delivery_loses_nothing(app: Starlette) -> 
 
 async def test_a_crash_between_commit_and_relay_loses_nothing(app: Starlette) -> None:
     """The event waits in the outbox; the next relay queues it, and the worker delivers it."""
-    base, clock = subject_base(), Clock()
+    base, clock = subject_base(), clock_ahead()
     receiver = Receiver(base)
     async with in_transaction() as conn:
         await record(
@@ -213,7 +206,7 @@ async def test_the_worker_runs_what_the_relay_queued_without_waiting_for_its_pol
 
 @pytest.mark.postgres
 async def test_two_workers_never_run_the_same_delivery(app: Starlette) -> None:
-    base, clock = subject_base(), Clock()
+    base, clock = subject_base(), clock_ahead()
     receiver = Receiver(base, delay=0.01)
     await queue(base, [receiver], count=30)
     first, second = worker([receiver], clock), worker([receiver], clock)

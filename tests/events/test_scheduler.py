@@ -15,16 +15,9 @@ import pytest
 from starlette.applications import Starlette
 
 from server.events.scheduler import Job, RunState, ScheduledJob, Scheduler
+from tests.support.clock import ManualClock as Clock
 
 SECOND = timedelta(seconds=1)
-
-
-class Clock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class Counter:

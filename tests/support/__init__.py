@@ -7,6 +7,7 @@
 - `wsclient.py`: the WebSocket test clients (`WS`/`open_ws`/`session`, and `Socket` for
   `parley serve` processes);
 - `processes.py`: `parley serve` as a child process, a private Redis, a seeded deployment;
-- `ports.py`: `free_port()`, `listening_socket()`; `wait.py`: `wait_until()`;
+- `ports.py`: `free_port()`, `listening_socket()`; `wait.py`: `wait_until()`; `clock.py`:
+  `ManualClock`, a clock a test moves by hand;
 - `spine.py` (plugin): the app's relay, parked for a test that drives its own.
 """

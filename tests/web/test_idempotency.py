@@ -8,7 +8,7 @@ import contextlib
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -23,6 +23,7 @@ from server.web import idempotency
 from server.web.endpoints import Access, Api, Call
 from server.web.idempotency import IdempotencyRecord, IdempotencyStore
 from tests.factories import Team, start_chat, unique, visitor_session
+from tests.support.clock import ManualClock as FakeClock
 
 REPLAYED = idempotency.REPLAYED_HEADER
 
@@ -51,17 +52,6 @@ async def post(
 
 async def tickets_of(team: Team) -> int:
     return await Ticket.filter(organization_id=team.org.id).count()
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
 
 
 @pytest.fixture
