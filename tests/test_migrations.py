@@ -95,7 +95,14 @@ def _module(path: Path) -> object:
 
 
 def migration_files(root: Path) -> dict[str, list[str]]:
-    return {d: sorted(p.name for p in (root / d / "models").glob("*_*.py")) for d in DIALECTS}
+    """Each dialect's migration files in the order they apply (by number: 9 before 10)."""
+    return {
+        d: sorted(
+            (p.name for p in (root / d / "models").glob("*_*.py")),
+            key=lambda name: int(name.split("_", 1)[0]),
+        )
+        for d in DIALECTS
+    }
 
 
 # --- the committed migrations match the models ---------------------------------------------
@@ -224,7 +231,7 @@ def test_concurrent_starts_migrate_a_sqlite_database_once(tmp_path: Path) -> Non
     migrate_concurrently(f"sqlite://{tmp_path / 'parley.db'}", tmp_path)
     with sqlite3.connect(tmp_path / "parley.db") as db:
         versions = [row[0] for row in db.execute("SELECT version FROM aerich")]
-    assert sorted(versions) == migration_files(MIGRATIONS_ROOT)["sqlite"]
+    assert sorted(versions) == sorted(migration_files(MIGRATIONS_ROOT)["sqlite"])
 
 
 @pytest.mark.postgres
@@ -237,7 +244,7 @@ async def test_concurrent_starts_migrate_a_postgres_database_once(tmp_path: Path
             versions = [row["version"] for row in await conn.fetch("SELECT version FROM aerich")]
         finally:
             await conn.close()
-        assert sorted(versions) == migration_files(MIGRATIONS_ROOT)["postgres"]
+        assert sorted(versions) == sorted(migration_files(MIGRATIONS_ROOT)["postgres"])
     finally:
         await drop_pg_database(url)
 
