@@ -38,6 +38,8 @@ from server.errors import ErrorCode, NotReady, ParleyError, Unauthenticated, err
 from server.events import delayed
 from server.events.runtime import Spine, start_spine
 from server.events.scheduler import Job, Scheduler
+from server.notify.customer_emails import CustomerEmails
+from server.notify.mailer import mailer_for
 from server.organization import routes as organization_routes
 from server.push.access import ParleyGate
 from server.push.legacy_outbox import LegacyOutboxDrain
@@ -251,8 +253,12 @@ def create_app(settings: Settings) -> Starlette:
             realtime = await start_realtime(settings, state.redis)
             state.hub = realtime.hub
             router = routing.Router(realtime.hub.presence)
+            customer_emails = CustomerEmails(
+                mailer_for(settings), mail_from=settings.mail_from, secret_key=settings.secret_key
+            )
             spine = await start_spine(
                 [PushListener(realtime.hub.publish)],
+                durable=[customer_emails],
                 also_drain=[LegacyOutboxDrain(realtime.hub.publish)],
                 reactors=[routing.RoutingReactor(router)],
             )

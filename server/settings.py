@@ -66,6 +66,15 @@ class Settings:
     chat_start_rate: str = "6/12hours"
     chat_message_rate: str = "20/10seconds"
     ticket_lookup_rate_per_ip: str = "20/10minutes"
+    # Email out (see docs/email.md).
+    mail_provider: str = "console"
+    mail_from: str = "parley@localhost"
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: int = 30
 
     @property
     def uses_redis(self) -> bool:
@@ -121,7 +130,16 @@ class Settings:
             "chat_start_rate": _rate(env, "CHAT_START_RATE", "6/12hours"),
             "chat_message_rate": _rate(env, "CHAT_MESSAGE_RATE", "20/10seconds"),
             "ticket_lookup_rate_per_ip": _rate(env, "TICKET_LOOKUP_RATE_PER_IP", "20/10minutes"),
+            "mail_provider": _choice(env, "MAIL_PROVIDER", "console", MAIL_PROVIDERS),
+            "mail_from": _address(env, "MAIL_FROM", "parley@localhost"),
+            "smtp_host": _get(env, "SMTP_HOST", "localhost"),
+            "smtp_port": _int(env, "SMTP_PORT", 587, low=1, high=65535),
+            "smtp_security": _choice(env, "SMTP_SECURITY", "starttls", SMTP_SECURITY),
+            "smtp_username": _get(env, "SMTP_USERNAME", ""),
+            "smtp_password": _get(env, "SMTP_PASSWORD", ""),
+            "smtp_timeout_seconds": _int(env, "SMTP_TIMEOUT_SECONDS", 30, low=1, high=600),
         }
+
         if values["workers"] > 1 and not values["redis_url"]:
             # In-process broadcast reaches only the sockets of the process that published.
             raise _fail("WORKERS", "more than one worker needs PARLEY_REDIS_URL")
@@ -148,7 +166,7 @@ class Settings:
         shown: dict[str, str] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "secret_key":
+            if f.name in ("secret_key", "smtp_password") and value:
                 value = "********"
             elif f.name in ("database_url", "redis_url"):
                 value = mask_password(str(value))
@@ -157,6 +175,8 @@ class Settings:
 
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+MAIL_PROVIDERS = ("console", "smtp")
+SMTP_SECURITY = ("starttls", "tls", "none")
 MIN_SECRET_KEY_LENGTH = 32
 SECRET_KEY_FILE = "secret_key"
 _DATABASE_SCHEMES = ("sqlite://", "postgres://", "postgresql://", "asyncpg://")
@@ -237,6 +257,14 @@ def _proxies(raw: str) -> tuple[str, ...]:
                 ) from None
         proxies.append(item)
     return tuple(proxies)
+
+
+def _address(env: Mapping[str, str], name: str, default: str) -> str:
+    value = _get(env, name, default)
+    local, _, domain = value.rpartition("@")
+    if not local or not domain or any(c.isspace() or c in "<>," for c in value):
+        raise _fail(name, f"expected a plain address such as support@example.com, got {value!r}")
+    return value
 
 
 def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:

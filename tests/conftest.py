@@ -17,6 +17,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -31,6 +32,9 @@ from server.migrate import upgrade
 from server.settings import Settings
 from tests.factories import Team, make_team
 
+if TYPE_CHECKING:
+    from tests.support.smtp import MailCatcher
+
 # The shared harness (tests/support/) and the widget's fixtures the console's tests use too:
 # registered once for the whole suite.
 pytest_plugins = [
@@ -38,6 +42,7 @@ pytest_plugins = [
     "tests.support.spine",
     "tests.support.live",
     "tests.support.browser",
+    "tests.support.smtp",
     "tests.widget.fixtures",
 ]
 
@@ -98,6 +103,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 )
 
 
+# The session app's sending address.
+MAIL_FROM = "support@parley.test"
+
+
 async def create_pg_database(prefix: str = "parley_test") -> str:
     """A new, empty PostgreSQL database on TEST_DATABASE_URL's server; returns its URL."""
     return await db.create_pg_database(TEST_DATABASE_URL, prefix=prefix)
@@ -141,8 +150,15 @@ def test_settings(database_url: str, data_dir: Path, **overrides: str) -> Settin
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return test_settings(database_url, tmp_path_factory.mktemp("data"))
+def settings(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory, mail_catcher: MailCatcher
+) -> Settings:
+    """The session app's settings: its email goes to the SMTP server `mail_catcher`."""
+    return test_settings(
+        database_url, tmp_path_factory.mktemp("data"), MAIL_PROVIDER="smtp",
+        MAIL_FROM=MAIL_FROM, SMTP_HOST="127.0.0.1", SMTP_PORT=str(mail_catcher.port),
+        SMTP_SECURITY="none",
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="session")

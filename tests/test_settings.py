@@ -273,3 +273,21 @@ def test_every_setting_is_documented(tmp_path: Path, doc: str) -> None:
     text = (ROOT / doc).read_text()
     missing = sorted(name for name in names if f"`{name}`" not in text)
     assert not missing, f"{doc} does not document {missing}"
+
+
+def test_mail_settings(tmp_path: Path) -> None:
+    settings = load(
+        tmp_path, MAIL_PROVIDER="SMTP", MAIL_FROM="help@acme.example", SMTP_HOST="mail.acme",
+        SMTP_PORT="465", SMTP_SECURITY="tls", SMTP_USERNAME="parley", SMTP_PASSWORD="hunter2",
+    )  # fmt: skip
+    assert (settings.mail_provider, settings.mail_from) == ("smtp", "help@acme.example")
+    assert (settings.smtp_host, settings.smtp_port, settings.smtp_security) == (
+        "mail.acme", 465, "tls",
+    )  # fmt: skip
+    for shown in (repr(settings), str(settings.describe())):
+        assert "hunter2" not in shown
+    assert error_for(tmp_path, MAIL_PROVIDER="sendmail").startswith("PARLEY_MAIL_PROVIDER:")
+    assert error_for(tmp_path, SMTP_SECURITY="ssl").startswith("PARLEY_SMTP_SECURITY:")
+    assert error_for(tmp_path, SMTP_PORT="0").startswith("PARLEY_SMTP_PORT:")
+    for bad in ("parley", "Parley <p@x.example>", "a@b, c@d", "@x.example"):
+        assert error_for(tmp_path, MAIL_FROM=bad).startswith("PARLEY_MAIL_FROM:")

@@ -5,7 +5,7 @@ change to them, which carries other domains' settings too (`update_organization`
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -94,14 +94,16 @@ async def update_organization(
     allowed_origins: list[str] | None = None,
     widget: dict[str, Any] | None = None,
     other_settings: Mapping[str, Any] | None = None,
+    other_patches: Mapping[str, Callable[[Any], Any]] | None = None,
 ) -> Organization:
     """Admins change the widget's origins and settings (`widget`: given keys only; a null
     value puts that setting back to its default), and with them, in the same write, settings
     another domain owns and has validated (`other_settings`, top-level keys of
     `Organization.settings`, e.g. the ticket categories; None removes a key, so it reads as
-    that domain's default)."""
+    that domain's default), or changes to such a key computed from its stored value under
+    the organisation's lock (`other_patches`: stored value in, new value out, None removes)."""
     principal.require_admin()
-    if allowed_origins is None and not widget and not other_settings:
+    if allowed_origins is None and not widget and not other_settings and not other_patches:
         raise ValidationFailed(
             "Nothing to change.", fields={"body": "Give at least one setting to change."}
         )
@@ -124,6 +126,12 @@ async def update_organization(
                 settings.pop(key, None)
             else:
                 settings[key] = value
+        for key, patch in (other_patches or {}).items():
+            patched = patch(settings.get(key))
+            if patched is None:
+                settings.pop(key, None)
+            else:
+                settings[key] = patched
         org.settings = settings
         await org.save(using_db=conn, update_fields=["settings", "updated_at"])
     return org

@@ -8,6 +8,8 @@ from server.accounts import clock, embed, org_settings, organizations
 from server.accounts.embed_routes import check_origin
 from server.accounts.models import Organization
 from server.accounts.schemas import WidgetOut
+from server.notify import org_email
+from server.notify.org_email import EmailSettingsOut
 from server.organization.schemas import (
     EmbedConfigOut,
     EmbedConfigQuery,
@@ -28,6 +30,7 @@ def _organization_out(org: Organization, *, admin: bool) -> OrganizationOut:
         widget=WidgetOut.model_validate(org_settings.widget_settings(org)),
         categories=tickets.ticket_categories(org),
         default_priority=tickets.default_priority(org.settings or {}),
+        email=EmailSettingsOut.model_validate(org_email.email_settings(org)),
         identity_secret=org.identity_secret if admin else None,
     )  # fmt: skip
 
@@ -48,8 +51,8 @@ async def get_org(call: Call) -> BaseModel:
     access=Access.ADMIN, body=OrganizationUpdate, response=OrganizationOut, errors=(403, 422),
 )  # fmt: skip
 async def update_org(call: Call) -> BaseModel:
-    """Set the widget's allowed origins and settings, the ticket categories and the default
-    priority (given fields only, in one write; admins only)."""
+    """Set the widget's allowed origins and settings, the ticket categories, the default
+    priority and the email settings (given fields only, in one write; admins only)."""
     b = call.body
     widget = (
         b.widget.model_dump(mode="json", by_alias=True, exclude_unset=True) if b.widget else None
@@ -63,6 +66,7 @@ async def update_org(call: Call) -> BaseModel:
         allowed_origins=b.allowed_origins,
         widget=widget,
         other_settings=ticket_settings,
+        other_patches={"email": org_email.email_settings_patch(b.email)} if b.email else None,
     )
     return _organization_out(org, admin=True)
 

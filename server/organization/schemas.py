@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from server.accounts.embed_routes import SiteKey
 from server.accounts.schemas import Origin, WidgetOut, WidgetSettings
+from server.notify.org_email import EmailSettingsOut, EmailSettingsUpdate
 from server.tickets.models import TicketPriority
 from server.tickets.schemas import Category, unique
 from server.web.schema import RequestModel, ResponseModel
@@ -25,6 +26,7 @@ class OrganizationOut(ResponseModel):
     widget: WidgetOut
     categories: list[str] = Field(description="Ticket categories (empty: free text).")
     default_priority: TicketPriority = Field(description="The priority new tickets get by default.")
+    email: EmailSettingsOut = Field(description="Email notifications (docs/email.md).")
     identity_secret: str | None = Field(
         description="For identity verification (admins only; null for agents). Keep it on "
         "your servers: `userHash = HMAC-SHA256(identitySecret, userId)` in hex."
@@ -44,6 +46,9 @@ class OrganizationUpdate(RequestModel):
     )
     default_priority: TicketPriority | None = Field(
         default=None, description="The priority new tickets get. null: back to MEDIUM."
+    )
+    email: EmailSettingsUpdate | None = Field(
+        default=None, description="Given fields only; null: unchanged."
     )
 
     _categories = field_validator("categories")(unique)

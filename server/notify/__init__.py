@@ -1,0 +1,7 @@
+"""Notifications that leave Parley: email to customers, as durable listeners of the spine.
+
+`customer_emails.py` decides which committed ticket events email the requester and sends
+them (`compose.py`: templates and headers; `ids.py`: signed Message-IDs and reply-to tags;
+`mailer.py`: console or SMTP). `org_email.py` holds each organisation's email settings.
+See docs/email.md.
+"""

@@ -1,0 +1,142 @@
+"""Emails to a ticket's requester: the ticket was received, an agent replied publicly, its
+status moved, it was resolved. A durable listener (`server/events/deliveries.py`): each email
+is a delivery row written in the transaction that relays the change, sent with backoff, and
+dead with its last error after the last attempt.
+
+Which changes email the customer (docs/email.md):
+- `ticket.created`: always (the organisation's `ticketCreated` switch);
+- `ticket.response_added`: a public reply by an agent or an integration, never an internal
+  note and never the customer's own reply (`publicReply`);
+- `ticket.status_changed` to RESOLVED (`resolved`), or to IN_PROGRESS, WAITING_ON_THIRD_PARTY,
+  CLOSED or CANCELLED (`statusChanged`). Moves to NEW, OPEN or WAITING_ON_CUSTOMER send
+  nothing: the customer's own reply reopens a ticket, and an agent asking the customer for
+  something does so in a reply, which is emailed already.
+
+Each message's Message-ID is derived from the ticket and the reply (or the delivery), so an
+attempt repeated after a crash sends the same Message-ID, which mail clients show once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from server.accounts.models import Organization
+from server.events.actor import AuthorType
+from server.events.deliveries import exponential_backoff
+from server.events.model import Event, Subject
+from server.notify.compose import Envelope, compose, render, status_label
+from server.notify.ids import EmailIds
+from server.notify.mailer import Mailer
+from server.notify.org_email import email_settings
+from server.tickets.events import TicketCreated, TicketResponseAdded, TicketStatusChanged
+from server.tickets.models import Ticket, TicketResponse, TicketStatus
+from server.tickets.schemas import TicketOut
+
+STATUS_EMAILS = frozenset(
+    {
+        TicketStatus.IN_PROGRESS,
+        TicketStatus.WAITING_ON_THIRD_PARTY,
+        TicketStatus.CLOSED,
+        TicketStatus.CANCELLED,
+    }
+)
+_REPLY_AUTHORS = (AuthorType.AGENT, AuthorType.SYSTEM)
+# How many earlier messages of a thread its References name (the root is always first).
+MAX_REFERENCES = 20
+
+
+class CustomerEmails:
+    """The durable listener that emails requesters (see the module doc)."""
+
+    name = "email.customer"
+    # 10 s, 20 s, … then hourly: about eight hours before a message is given up as dead.
+    max_attempts = 16
+
+    def __init__(self, mailer: Mailer, *, mail_from: str, secret_key: str) -> None:
+        self.mailer = mailer
+        self.mail_from = mail_from
+        self.secret_key = secret_key
+        self.message_ids = EmailIds(secret_key, mail_from)
+
+    def wants(self, event: Event, subject: Subject) -> bool:
+        if isinstance(event, TicketCreated):
+            return True
+        if isinstance(event, TicketResponseAdded):
+            response = event.response
+            return not response.is_internal and response.author_type in _REPLY_AUTHORS
+        if isinstance(event, TicketStatusChanged):
+            return event.new is TicketStatus.RESOLVED or event.new in STATUS_EMAILS
+        return False
+
+    def backoff(self, attempt: int) -> timedelta:
+        return exponential_backoff(attempt)
+
+    async def deliver(self, delivery_id: int, event: Event, subject: Subject) -> None:
+        if not isinstance(event, TicketCreated | TicketResponseAdded | TicketStatusChanged):
+            return
+        ticket: TicketOut = event.ticket
+        if not ticket.requester_email:
+            return
+        org = await Organization.get_or_none(id=subject.organization_id)
+        if org is None or not await Ticket.exists(id=ticket.id, organization_id=org.id):
+            return  # deleted since the change: nobody to tell
+        settings = email_settings(org)
+        locale = settings["locale"]
+        root = self.message_ids.message_id(org.id, ticket.id, "created")
+        context = {
+            "name": ticket.requester_name,
+            "sender": settings["fromName"] or org.name,
+            "signature": settings["signature"],
+            "reference": ticket.reference,
+            "ticket_subject": ticket.subject,
+        }
+        subject_line = f"Re: [{ticket.reference}] {ticket.subject}"
+        if isinstance(event, TicketCreated):
+            kind, switch, message_id, thread = "ticket_created", "ticketCreated", root, []
+            subject_line = f"[{ticket.reference}] {ticket.subject}"
+        elif isinstance(event, TicketResponseAdded):
+            kind, switch = "public_reply", "publicReply"
+            message_id = self.message_ids.message_id(org.id, ticket.id, f"r{event.response.id}")
+            thread = await self._earlier_replies(org.id, ticket.id, before=event.response.id)
+            context |= {"author": event.response.author_name, "content": event.response.content}
+        else:
+            resolved = event.new is TicketStatus.RESOLVED
+            kind = "resolved" if resolved else "status_changed"
+            switch = "resolved" if resolved else "statusChanged"
+            message_id = self.message_ids.message_id(org.id, ticket.id, f"n{delivery_id}")
+            thread = await self._earlier_replies(org.id, ticket.id, before=None)
+            context |= {"status": status_label(locale, event.new)}
+        if not settings["notifications"][switch]:
+            return
+        context["subject"] = subject_line
+        text, html = render(kind, locale, **context)
+        references = [root, *thread] if message_id != root else []
+        replies_to = EmailIds(self.secret_key, settings["replyTo"] or self.mail_from)
+        envelope = Envelope(
+            sender_name=context["sender"],
+            sender=self.mail_from,
+            reply_to=replies_to.reply_address(org.id, ticket.id),
+            to=ticket.requester_email,
+            to_name=ticket.requester_name,
+            subject=subject_line,
+            message_id=message_id,
+            in_reply_to=references[-1] if references else None,
+            references=references,
+            automatic=kind != "public_reply",
+        )
+        await self.mailer.send(compose(envelope, text, html))
+
+    async def _earlier_replies(
+        self, organization_id: int, ticket_id: int, *, before: int | None
+    ) -> list[str]:
+        """The Message-IDs of the public replies emailed on this ticket before `before`."""
+        query = TicketResponse.filter(
+            ticket_id=ticket_id, is_internal=False, author_type__in=_REPLY_AUTHORS
+        )
+        if before is not None:
+            query = query.filter(id__lt=before)
+        ids = await query.order_by("-id").limit(MAX_REFERENCES - 1).values_list("id", flat=True)
+        return [
+            self.message_ids.message_id(organization_id, ticket_id, f"r{response_id}")
+            for response_id in reversed(ids)
+        ]

@@ -1,0 +1,44 @@
+"""The words of Parley's emails, in the languages the widget speaks (English and German).
+
+Templates (`templates/`) hold the layout; the sentences are here, so a language is one more
+entry and a test can check that every language has every sentence.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+STRINGS: Final[dict[str, dict[str, str]]] = {
+    "en": {
+        "hello": "Hello {name},",
+        "hello_anonymous": "Hello,",
+        "created": "We have received your request and will get back to you.",
+        "reference": "Your reference: {reference}",
+        "your_request": "Your request",
+        "replied": "{author} replied to your request {reference}:",
+        "status_changed": "The status of your request {reference} is now: {status}.",
+        "resolved": "Your request {reference} has been resolved.",
+        "resolved_more": "If you still need help, let us know.",
+        "regards": "Kind regards,",
+        "status.IN_PROGRESS": "In progress",
+        "status.WAITING_ON_THIRD_PARTY": "Waiting on a third party",
+        "status.CLOSED": "Closed",
+        "status.CANCELLED": "Cancelled",
+    },
+    "de": {
+        "hello": "Hallo {name},",
+        "hello_anonymous": "Guten Tag,",
+        "created": "wir haben Ihre Anfrage erhalten und melden uns bei Ihnen.",
+        "reference": "Ihre Referenz: {reference}",
+        "your_request": "Ihre Anfrage",
+        "replied": "{author} hat auf Ihre Anfrage {reference} geantwortet:",
+        "status_changed": "Neuer Status Ihrer Anfrage {reference}: {status}.",
+        "resolved": "Ihre Anfrage {reference} wurde gelöst.",
+        "resolved_more": "Falls Sie weiterhin Hilfe brauchen, melden Sie sich bei uns.",
+        "regards": "Mit freundlichen Grüßen",
+        "status.IN_PROGRESS": "In Bearbeitung",
+        "status.WAITING_ON_THIRD_PARTY": "Wartet auf Dritte",
+        "status.CLOSED": "Geschlossen",
+        "status.CANCELLED": "Storniert",
+    },
+}
