@@ -40,6 +40,7 @@ from server.events.runtime import Spine, start_spine
 from server.events.scheduler import Job, Scheduler
 from server.notify.customer_emails import CustomerEmails
 from server.notify.mailer import mailer_for
+from server.organization import delivery_routes
 from server.organization import routes as organization_routes
 from server.push.access import ParleyGate
 from server.push.legacy_outbox import LegacyOutboxDrain
@@ -92,6 +93,7 @@ def build_api() -> Api:
     api = Api()
     api.include(account_routes.api)
     api.include(organization_routes.api)
+    api.include(delivery_routes.api)
     api.include(embed_routes.api)
     api.include(ticket_routes.api)
     api.include(chat_routes.api)

@@ -26,6 +26,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from server.errors import NotFound
 from server.events import registry
 from server.events.leased import LeasedRunner, claimable, error_text
 from server.events.model import Event, Subject
@@ -44,6 +45,8 @@ class Delivery(Model):
     """One committed event on its way to one durable listener."""
 
     id = fields.BigIntField(primary_key=True)
+    # The organisation of the event's subject: whose admins see and retry the delivery.
+    organization_id = fields.IntField(null=True, db_index=True)
     listener = fields.CharField(max_length=64)
     event_id = fields.BigIntField(description="The outbox row the event came from.")
     type = fields.CharField(max_length=64)
@@ -96,6 +99,7 @@ async def queue_deliveries(
     now = timezone.now()
     rows = [
         Delivery(
+            organization_id=subject.organization_id,
             listener=listener.name,
             event_id=event_id,
             type=event.type,
@@ -109,6 +113,40 @@ async def queue_deliveries(
     if rows:
         await Delivery.bulk_create(rows, using_db=conn, ignore_conflicts=True)
     return len(rows)
+
+
+async def list_deliveries(
+    *,
+    organization_id: int,
+    state: DeliveryState | None,
+    listener: str | None,
+    page: int,
+    page_size: int,
+) -> tuple[list[Delivery], int]:
+    """One organisation's deliveries still on record (pending or dead: a delivered one is
+    deleted), newest first."""
+    query = Delivery.filter(organization_id=organization_id)
+    if state is not None:
+        query = query.filter(state=state)
+    if listener is not None:
+        query = query.filter(listener=listener)
+    total = await query.count()
+    rows = await query.order_by("-id").offset((page - 1) * page_size).limit(page_size)
+    return rows, total
+
+
+async def retry_delivery(
+    *, organization_id: int, delivery_id: int, clock: Callable[[], datetime] = timezone.now
+) -> Delivery:
+    """Send a pending or dead delivery again now, with its attempts counted from zero (an
+    admin fixed the receiver); the worker takes it at its next look."""
+    now = clock()
+    updated = await Delivery.filter(id=delivery_id, organization_id=organization_id).update(
+        state=DeliveryState.PENDING, attempts=0, next_attempt_at=now, updated_at=now
+    )
+    if not updated:
+        raise NotFound(f"Delivery {delivery_id} not found.")
+    return await Delivery.get(id=delivery_id)
 
 
 class DeliveryWorker(LeasedRunner[Delivery]):
