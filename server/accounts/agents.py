@@ -149,6 +149,7 @@ async def update_agent(
                 conn,
                 events.AccessRevoked(identity="agent", identity_id=agent.id),
                 subject=Subject(organization_id=agent.organization_id, kind="agent", id=agent.id),
+                actor=principal.actor,
             )
     await relay.relayed()
     return agent

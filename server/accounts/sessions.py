@@ -89,6 +89,7 @@ async def logout(*, principal: Principal) -> None:
                 kind="agent" if principal.agent else "api_key",
                 id=principal.agent.id if principal.agent else principal.api_key_id or 0,
             ),
+            actor=principal.actor,
         )
     await relay.relayed()
 
@@ -180,6 +181,7 @@ async def revoke_api_key(*, principal: Principal, api_key_id: int) -> ApiKey:
                 subject=Subject(
                     organization_id=principal.organization_id, kind="api_key", id=key.id
                 ),
+                actor=principal.actor,
             )
     await relay.relayed()
     return key

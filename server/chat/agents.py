@@ -17,6 +17,7 @@ from server.chat.writes import Posted
 from server.db import MAX_ID
 from server.errors import Conflict, Forbidden, ValidationFailed
 from server.events import relay
+from server.events.actor import Actor
 
 
 def _agent_of(principal: Principal, action: str) -> Agent:
@@ -111,7 +112,7 @@ async def post_agent_message(
         found.append(
             events.ConversationMessageCreated(conversation=out, message=message_out(message))
         )
-        await announce.stage(loaded, found, conn)
+        await announce.stage(loaded, found, conn, author)
         if system is not None:
             await announce.queue_positions(conversation.organization_id, conn)
     await relay.relayed()
@@ -136,8 +137,9 @@ async def claim(*, principal: Principal, conversation_id: int) -> LoadedConversa
                 details={"assigneeId": conversation.assignee_id},
             )
         loaded = await give(
-            conversation, agent, conn, reason="claimed", text=f"{agent.name} joined the chat."
-        )
+            conversation, agent, conn, principal.actor,
+            reason="claimed", text=f"{agent.name} joined the chat.",
+        )  # fmt: skip
     await relay.relayed()
     return loaded
 
@@ -146,6 +148,7 @@ async def give(
     conversation: Conversation,
     agent: Agent,
     conn: BaseDBAsyncClient,
+    actor: Actor,
     *,
     reason: events.AssignReason,
     text: str,
@@ -175,6 +178,7 @@ async def give(
             events.ConversationMessageCreated(conversation=out, message=message_out(system)),
         ],
         conn,
+        actor,
     )
     if positions:
         await announce.queue_positions(conversation.organization_id, conn)
@@ -229,6 +233,7 @@ async def transfer(
                 events.ConversationMessageCreated(conversation=out, message=message_out(system)),
             ],
             conn,
+            principal.actor,
         )
         if was_waiting:
             await announce.queue_positions(conversation.organization_id, conn)
@@ -247,8 +252,9 @@ async def end(*, principal: Principal, conversation_id: int) -> LoadedConversati
             return await lookups.load_conversation(conversation, conn)
         _may_act(principal, conversation, "end it")
         loaded = await writes.end_locked(
-            conversation, who=principal.name, ended_by="agent", conn=conn
-        )
+            conversation, who=principal.name, ended_by="agent", conn=conn,
+            actor=principal.actor,
+        )  # fmt: skip
     await relay.relayed()
     return loaded
 
@@ -260,7 +266,7 @@ async def mark_read(
     return await writes.mark_read(
         side="agent", conversation_id=conversation_id,
         last_read_message_id=last_read_message_id,
-        organization_id=principal.organization_id, contact_id=None,
+        organization_id=principal.organization_id, contact_id=None, actor=principal.actor,
     )  # fmt: skip
 
 
@@ -302,6 +308,7 @@ async def requeue(conversation_id: int, agent_id: int) -> bool:
                 events.ConversationMessageCreated(conversation=out, message=message_out(system)),
             ],
             conn,
+            Actor.system(),
         )  # fmt: skip
         await announce.queue_positions(conversation.organization_id, conn)
     await relay.relayed()

@@ -13,6 +13,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from server.chat import events, lookups
 from server.chat.models import Conversation
 from server.chat.presenters import LoadedConversation
+from server.events.actor import Actor
 from server.events.model import Subject
 from server.events.outbox import record, record_each
 
@@ -45,14 +46,19 @@ def conversation_subject(
 
 
 async def stage(
-    loaded: LoadedConversation, found: list[events.ChatEvent], conn: BaseDBAsyncClient
+    loaded: LoadedConversation,
+    found: list[events.ChatEvent],
+    conn: BaseDBAsyncClient,
+    actor: Actor,
 ) -> None:
-    """Record `found`, each with the customer's view of the conversation after the write."""
+    """Record `found`, made by `actor`, each with the customer's view of the conversation
+    after the write."""
     public = loaded.public()
     await record(
         conn,
         *(event.model_copy(update={"customer_view": public}) for event in found),
         subject=subject(loaded, found),
+        actor=actor,
     )
 
 

@@ -97,6 +97,7 @@ async def start_conversation(*, contact: Contact, data: ConversationStart) -> Po
                     ),
                 ],
                 conn,
+                _author(contact),
             )
     except IntegrityError:
         # The same start raced itself (a double submit): the other one opened it.
@@ -179,6 +180,7 @@ async def post_visitor_message(
                 )
             ],
             conn,
+            _author(contact),
         )
     await relay.relayed()
     return Posted(message=message, loaded=loaded)
@@ -192,6 +194,7 @@ async def mark_read(
         side="contact", conversation_id=conversation_id,
         last_read_message_id=last_read_message_id,
         organization_id=contact.organization_id, contact_id=contact.id,
+        actor=_author(contact),
     )  # fmt: skip
 
 
@@ -205,7 +208,8 @@ async def end(*, contact: Contact, conversation_id: int) -> LoadedConversation:
         if conversation.status == ConversationStatus.ENDED:
             return await lookups.load_conversation(conversation, conn)
         loaded = await writes.end_locked(
-            conversation, who=contact.name or "The customer", ended_by="contact", conn=conn
-        )
+            conversation, who=contact.name or "The customer", ended_by="contact", conn=conn,
+            actor=_author(contact),
+        )  # fmt: skip
     await relay.relayed()
     return loaded

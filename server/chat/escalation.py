@@ -129,7 +129,7 @@ async def escalate(
                 events.ConversationEnded(conversation=out, ended_by="agent"),
                 events.ConversationMessageCreated(conversation=out, message=message_out(end_line)),
             ]
-        await announce.stage(loaded, found, conn)
+        await announce.stage(loaded, found, conn, principal.actor)
         if end_line is not None and was_waiting:
             await announce.queue_positions(conversation.organization_id, conn)
     await relay.relayed()

@@ -34,6 +34,7 @@ from server.channels.presence import Presence
 from server.chat import agents, announce, events, lookups, writes
 from server.chat.models import Conversation, ConversationStatus
 from server.events import relay
+from server.events.actor import Actor
 from server.events.model import Event, Subject
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ class Router:
                 if conversation.status != ConversationStatus.WAITING:
                     continue  # claimed meanwhile
                 await agents.give(
-                    conversation, agent, conn, reason="routed",
+                    conversation, agent, conn, Actor.system(), reason="routed",
                     text=f"{agent.name} joined the chat.", positions=False,
                 )  # fmt: skip
                 agent.last_chat_routed_at = writes.now()

@@ -102,7 +102,12 @@ async def same_message(
 
 
 async def end_locked(
-    conversation: Conversation, *, who: str, ended_by: Side, conn: BaseDBAsyncClient
+    conversation: Conversation,
+    *,
+    who: str,
+    ended_by: Side,
+    conn: BaseDBAsyncClient,
+    actor: Actor,
 ) -> LoadedConversation:
     """End a locked open conversation: its system line, the events, and the customers still
     waiting told their new places if it was waiting. The caller relays after the commit."""
@@ -118,6 +123,7 @@ async def end_locked(
             events.ConversationMessageCreated(conversation=out, message=message_out(system)),
         ],
         conn,
+        actor,
     )
     if was_waiting:
         await announce.queue_positions(conversation.organization_id, conn)
@@ -131,6 +137,7 @@ async def mark_read(
     last_read_message_id: int,
     organization_id: int,
     contact_id: int | None,
+    actor: Actor,
 ) -> LoadedConversation:
     """Record how far one side has read; its unread count is recounted. Reading backwards
     changes nothing (and announces nothing). `contact_id`: the customer's own conversation
@@ -177,6 +184,7 @@ async def mark_read(
                 )
             ],
             conn,
+            actor,
         )  # fmt: skip
     await relay.relayed()
     return loaded

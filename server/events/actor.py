@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 
 class AuthorType(StrEnum):
@@ -62,6 +62,18 @@ class Actor:
     @classmethod
     def system(cls, name: str = "Parley") -> Actor:
         return cls(kind="system", name=name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "id": self.id, "byEmail": self.by_email}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Actor:
+        return cls(
+            kind=data["kind"],
+            name=str(data.get("name") or ""),
+            id=None if data.get("id") is None else int(data["id"]),
+            by_email=bool(data.get("byEmail")),
+        )
 
     @property
     def author_type(self) -> AuthorType:

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from tortoise import fields, timezone
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -28,6 +28,7 @@ from tortoise.transactions import in_transaction
 
 from server.errors import NotFound
 from server.events import registry
+from server.events.actor import Actor
 from server.events.leased import LeasedRunner, claimable, error_text
 from server.events.model import Event, Subject
 
@@ -51,6 +52,7 @@ class Delivery(Model):
     event_id = fields.BigIntField(description="The outbox row the event came from.")
     type = fields.CharField(max_length=64)
     subject: dict = fields.JSONField()
+    actor: dict | None = fields.JSONField(null=True)
     payload: dict = fields.JSONField()
     state = fields.CharEnumField(DeliveryState, max_length=16, default=DeliveryState.PENDING)
     attempts = fields.IntField(default=0)
@@ -76,8 +78,11 @@ class DurableListener(Protocol):
         """How long after failed attempt number `attempt` (1-based) to try again."""
         ...
 
-    async def deliver(self, delivery_id: int, event: Event, subject: Subject) -> None:
-        """Do the work; raise to have it retried. Called at least once per delivery."""
+    async def deliver(
+        self, delivery_id: int, event: Event, subject: Subject, actor: Actor | None
+    ) -> None:
+        """Do the work; raise to have it retried. Called at least once per delivery. `actor`
+        is who made the change, where its writer recorded it."""
         ...
 
 
@@ -94,6 +99,7 @@ async def queue_deliveries(
     event: Event,
     subject: Subject,
     listeners: Sequence[DurableListener],
+    actor: dict[str, Any] | None = None,
 ) -> int:
     """In the relay's transaction: a delivery for each listener that wants `event`."""
     now = timezone.now()
@@ -104,6 +110,7 @@ async def queue_deliveries(
             event_id=event_id,
             type=event.type,
             subject=subject.to_json(),
+            actor=actor,
             payload=event.payload(),
             next_attempt_at=now,
         )
@@ -197,7 +204,10 @@ class DeliveryWorker(LeasedRunner[Delivery]):
         try:
             event = registry.parse(delivery.type, delivery.payload)
             async with asyncio.timeout(self._attempt_timeout):
-                await listener.deliver(delivery.id, event, Subject.from_json(delivery.subject))
+                await listener.deliver(
+                    delivery.id, event, Subject.from_json(delivery.subject),
+                    Actor.from_json(delivery.actor) if delivery.actor else None,
+                )  # fmt: skip
         except Exception as exc:
             await self._failed(delivery, listener, exc)
             return

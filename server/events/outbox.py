@@ -16,6 +16,7 @@ from tortoise import fields
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
+from server.events.actor import Actor
 from server.events.model import Event, Subject
 
 
@@ -29,6 +30,8 @@ class DomainEvent(Model):
     subject_kind = fields.CharField(max_length=32)
     subject_id = fields.BigIntField()
     subject: dict = fields.JSONField()
+    # Who made the change (`Actor.to_json()`), where the writer said.
+    actor: dict | None = fields.JSONField(null=True)
     payload: dict = fields.JSONField()
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -37,19 +40,29 @@ class DomainEvent(Model):
         indexes = (("subject_kind", "subject_id"),)
 
 
-async def record(conn: BaseDBAsyncClient, *events: Event, subject: Subject) -> None:
-    """Write `events` about `subject` as outbox rows in `conn`'s (the caller's) transaction."""
-    await record_each(conn, [(event, subject) for event in events])
+async def record(
+    conn: BaseDBAsyncClient, *events: Event, subject: Subject, actor: Actor | None = None
+) -> None:
+    """Write `events` about `subject`, made by `actor`, as outbox rows in `conn`'s (the
+    caller's) transaction."""
+    await record_each(conn, [(event, subject) for event in events], actor=actor)
 
 
-async def record_each(conn: BaseDBAsyncClient, items: Iterable[tuple[Event, Subject]]) -> None:
+async def record_each(
+    conn: BaseDBAsyncClient,
+    items: Iterable[tuple[Event, Subject]],
+    *,
+    actor: Actor | None = None,
+) -> None:
     """Write events about several subjects at once (one insert), in `conn`'s transaction."""
+    made_by = actor.to_json() if actor is not None else None
     rows = [
         DomainEvent(
             type=event.type,
             subject_kind=subject.kind,
             subject_id=subject.id,
             subject=subject.to_json(),
+            actor=made_by,
             payload=event.payload(),
         )
         for event, subject in items

@@ -165,7 +165,9 @@ class Relay:
                     continue
                 for listener in self._listeners:
                     await listener.handle(*parsed)
-                queued += await queue_deliveries(conn, row.id, *parsed, self._durable)
+                queued += await queue_deliveries(
+                    conn, row.id, *parsed, self._durable, actor=row.actor
+                )
                 batch.append(parsed)
             if rows:
                 await DomainEvent.filter(id__in=[r.id for r in rows]).using_db(conn).delete()

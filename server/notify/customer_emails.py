@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from server.accounts.models import Organization
-from server.events.actor import AuthorType
+from server.events.actor import Actor, AuthorType
 from server.events.deliveries import exponential_backoff
 from server.events.model import Event, Subject
 from server.notify.compose import Envelope, compose, render, status_label
@@ -71,7 +71,9 @@ class CustomerEmails:
     def backoff(self, attempt: int) -> timedelta:
         return exponential_backoff(attempt)
 
-    async def deliver(self, delivery_id: int, event: Event, subject: Subject) -> None:
+    async def deliver(
+        self, delivery_id: int, event: Event, subject: Subject, actor: Actor | None = None
+    ) -> None:
         if not isinstance(event, TicketCreated | TicketResponseAdded | TicketStatusChanged):
             return
         ticket: TicketOut = event.ticket

@@ -13,6 +13,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from server.events.actor import Actor
 from server.events.model import Subject
 from server.events.outbox import record
 from server.tickets import events
@@ -77,8 +78,10 @@ def change_events(changes: Changes, ticket: Any) -> list[events.TicketEvent]:
     return out
 
 
-async def _stage(loaded: LoadedTicket, found: list[events.TicketEvent], conn: Any) -> None:
-    await record(conn, *found, subject=subject(loaded, found))
+async def _stage(
+    loaded: LoadedTicket, found: list[events.TicketEvent], conn: Any, actor: Actor
+) -> None:
+    await record(conn, *found, subject=subject(loaded, found), actor=actor)
 
 
 def _out(loaded: LoadedTicket) -> Any:
@@ -87,30 +90,33 @@ def _out(loaded: LoadedTicket) -> Any:
     )
 
 
-async def created(loaded: LoadedTicket, conn: BaseDBAsyncClient) -> None:
-    await _stage(loaded, [events.TicketCreated(ticket=_out(loaded))], conn)
+async def created(loaded: LoadedTicket, conn: BaseDBAsyncClient, actor: Actor) -> None:
+    await _stage(loaded, [events.TicketCreated(ticket=_out(loaded))], conn, actor)
 
 
 async def changed(
     loaded: LoadedTicket,
     changes: Changes,
     conn: BaseDBAsyncClient,
+    actor: Actor,
     *,
     response: TicketResponse | None = None,
 ) -> None:
-    """Stage the events of one ticket's write: the reply first (if any), then its changes."""
+    """Stage the events of one ticket's write by `actor`: the reply first (if any), then its
+    changes."""
     ticket = _out(loaded)
     found: list[events.TicketEvent] = []
     if response is not None:
         found.append(events.TicketResponseAdded(ticket=ticket, response=response_out(response)))
     found.extend(change_events(changes, ticket))
     if found:
-        await _stage(loaded, found, conn)
+        await _stage(loaded, found, conn, actor)
 
 
-async def deleted(loaded: LoadedTicket, conn: BaseDBAsyncClient) -> None:
+async def deleted(loaded: LoadedTicket, conn: BaseDBAsyncClient, actor: Actor) -> None:
     await _stage(
         loaded,
         [events.TicketDeleted(ticket_id=loaded.ticket.id, reference=_out(loaded).reference)],
         conn,
+        actor,
     )

@@ -214,7 +214,7 @@ async def insert_ticket(
         tags=sorted(set(tags)),
         assignee_name=assignee.name if assignee else None,
     )
-    await announce.created(loaded, conn)
+    await announce.created(loaded, conn, actor)
     return loaded
 
 
@@ -276,7 +276,7 @@ async def change_status(
             changes = announce.summarize(trail.rows).get(ticket.id, {})
             await trail.save(conn)
         loaded = await load_ticket(ticket, prefix=org.ticket_prefix, conn=conn)
-        await announce.changed(loaded, changes, conn)
+        await announce.changed(loaded, changes, conn, trail.actor)
     await relay.relayed()
     return loaded
 
@@ -295,7 +295,7 @@ async def assign_ticket(
             changes = announce.summarize(trail.rows).get(ticket.id, {})
             await trail.save(conn)
         loaded = await load_ticket(ticket, prefix=org.ticket_prefix, conn=conn)
-        await announce.changed(loaded, changes, conn)
+        await announce.changed(loaded, changes, conn, trail.actor)
     await relay.relayed()
     return loaded
 
@@ -378,7 +378,7 @@ async def save_and_stage(
     changes = announce.summarize(trail.rows).get(ticket.id, {})
     await trail.save(conn)
     loaded = await load_ticket(ticket, prefix=prefix, conn=conn)
-    await announce.changed(loaded, changes, conn, response=response)
+    await announce.changed(loaded, changes, conn, trail.actor, response=response)
     return loaded
 
 
@@ -482,7 +482,7 @@ async def bulk_update(
         tickets.sort(key=lambda t: t.number)
         loaded = await load_tickets(tickets, prefix=org.ticket_prefix, conn=conn)
         for item in loaded:
-            await announce.changed(item, summaries.get(item.ticket.id, {}), conn)
+            await announce.changed(item, summaries.get(item.ticket.id, {}), conn, trail.actor)
     await relay.relayed()
     return loaded
 
@@ -500,7 +500,7 @@ async def delete_ticket(*, principal: Principal, ref: str | int) -> LoadedTicket
         principal.require_admin()
         loaded = await load_ticket(ticket, prefix=org.ticket_prefix, conn=conn)
         await ticket.delete(using_db=conn)
-        await announce.deleted(loaded, conn)
+        await announce.deleted(loaded, conn, principal.actor)
     await relay.relayed()
     return loaded
 

@@ -16,9 +16,10 @@ from starlette.applications import Starlette
 from tortoise import timezone
 from tortoise.transactions import in_transaction
 
+from server.events.actor import Actor
 from server.events.deliveries import Delivery, DeliveryState, DeliveryWorker, exponential_backoff
 from server.events.model import Event, Subject
-from server.events.outbox import record
+from server.events.outbox import DomainEvent, record
 from server.events.relay import Relay, database_is_postgres
 from server.tickets.events import TicketDeleted
 from tests.support.clock import ManualClock
@@ -40,6 +41,7 @@ class Receiver:
         self.delay = delay
         self.max_attempts = attempts
         self.calls: list[tuple[int, str, int]] = []  # (delivery id, reference, subject id)
+        self.actors: list[Actor | None] = []
         self.called = asyncio.Event()
 
     def wants(self, event: Event, subject: Subject) -> bool:
@@ -48,11 +50,14 @@ class Receiver:
     def backoff(self, attempt: int) -> timedelta:
         return exponential_backoff(attempt)
 
-    async def deliver(self, delivery_id: int, event: Event, subject: Subject) -> None:
+    async def deliver(
+        self, delivery_id: int, event: Event, subject: Subject, actor: Actor | None
+    ) -> None:
         assert isinstance(event, TicketDeleted)
         if self.delay:
             await asyncio.sleep(self.delay)
         self.calls.append((delivery_id, event.reference, subject.id))
+        self.actors.append(actor)
         self.called.set()
         if self.failures < 0 or len(self.calls) <= self.failures:
             raise ConnectionError(f"receiver down (call {len(self.calls)})")
@@ -62,13 +67,16 @@ def subject_base() -> int:
     return 2_000_000_000 + secrets.randbelow(1_000_000) * 1000
 
 
-async def queue(base: int, listeners: list[Receiver], count: int = 1) -> None:
+async def queue(
+    base: int, listeners: list[Receiver], count: int = 1, actor: Actor | None = None
+) -> None:
     """Record `count` events about one subject and relay them to `listeners`' queues."""
     async with in_transaction() as conn:
         await record(
             conn,
             *(TicketDeleted(ticket_id=base + 1, reference=f"T-{i}") for i in range(count)),
             subject=Subject(organization_id=1, kind="ticket", id=base + 1),
+            actor=actor,
         )
     assert await Relay([], durable=listeners, postgres=database_is_postgres()).flush()
 
@@ -90,6 +98,17 @@ async def test_a_delivery_runs_once_and_leaves(app: Starlette) -> None:
     assert sorted(receiver.calls) == [(first.id, "T-0", base + 1), (second.id, "T-1", base + 1)]
     assert await rows(receiver) == []
     assert await worker([receiver], clock).run_due() == 0
+
+
+async def test_the_listener_learns_who_made_the_change(app: Starlette) -> None:
+    base, clock = subject_base(), clock_ahead()
+    receiver = Receiver(base)
+    ann = Actor.agent(7, "Ann")
+    await queue(base, [receiver], actor=ann)
+    await queue(base, [receiver])  # a writer that names nobody
+    assert await worker([receiver], clock).run_due() == 2
+    assert sorted(receiver.actors, key=repr) == sorted([ann, None], key=repr)
+    assert not await DomainEvent.exists(subject_id=base + 1)  # relayed: nothing kept
 
 
 async def test_failures_back_off_then_the_last_attempt_marks_it_dead(app: Starlette) -> None:

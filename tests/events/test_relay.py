@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 
 from server.accounts.events import TokenRevoked
 from server.events import relay as relay_module
+from server.events.actor import Actor
 from server.events.deliveries import Delivery, exponential_backoff
 from server.events.model import Event, Subject
 from server.events.outbox import DomainEvent, record
@@ -62,7 +63,9 @@ class Wanting:
     def backoff(self, attempt: int) -> timedelta:
         return exponential_backoff(attempt)
 
-    async def deliver(self, delivery_id: int, event: Event, subject: Subject) -> None:
+    async def deliver(
+        self, delivery_id: int, event: Event, subject: Subject, actor: Actor | None
+    ) -> None:
         raise AssertionError("not run by the relay")
 
 
