@@ -38,6 +38,7 @@ from server.errors import ErrorCode, NotReady, ParleyError, Unauthenticated, err
 from server.events import delayed
 from server.events.runtime import Spine, start_spine
 from server.events.scheduler import Job, Scheduler
+from server.notify.agent_emails import AgentEmails
 from server.notify.customer_emails import CustomerEmails
 from server.notify.mailer import mailer_for
 from server.organization import delivery_routes
@@ -258,9 +259,13 @@ def create_app(settings: Settings) -> Starlette:
             customer_emails = CustomerEmails(
                 mailer_for(settings), mail_from=settings.mail_from, secret_key=settings.secret_key
             )
+            agent_emails = AgentEmails(
+                mailer_for(settings), mail_from=settings.mail_from,
+                secret_key=settings.secret_key, public_url=settings.public_url,
+            )  # fmt: skip
             spine = await start_spine(
                 [PushListener(realtime.hub.publish)],
-                durable=[customer_emails],
+                durable=[customer_emails, agent_emails],
                 also_drain=[LegacyOutboxDrain(realtime.hub.publish)],
                 reactors=[routing.RoutingReactor(router)],
             )

@@ -75,6 +75,8 @@ class Settings:
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_timeout_seconds: int = 30
+    # Where people reach this server, for links in emails; default http://localhost:PORT.
+    public_url: str = ""
 
     @property
     def uses_redis(self) -> bool:
@@ -139,6 +141,9 @@ class Settings:
             "smtp_password": _get(env, "SMTP_PASSWORD", ""),
             "smtp_timeout_seconds": _int(env, "SMTP_TIMEOUT_SECONDS", 30, low=1, high=600),
         }
+        values["public_url"] = _public_url(
+            _get(env, "PUBLIC_URL", ""), values["host"], values["port"]
+        )
 
         if values["workers"] > 1 and not values["redis_url"]:
             # In-process broadcast reaches only the sockets of the process that published.
@@ -265,6 +270,18 @@ def _address(env: Mapping[str, str], name: str, default: str) -> str:
     if not local or not domain or any(c.isspace() or c in "<>," for c in value):
         raise _fail(name, f"expected a plain address such as support@example.com, got {value!r}")
     return value
+
+
+def _public_url(raw: str, host: str, port: int) -> str:
+    if not raw:
+        # 0.0.0.0 and :: are where the server listens, not an address a browser can open.
+        shown = "localhost" if host in ("0.0.0.0", "::", "127.0.0.1") else host
+        return f"http://{shown}:{port}"
+    url = raw.rstrip("/")
+    scheme, _, rest = url.partition("://")
+    if scheme not in ("http", "https") or not rest or any(c.isspace() for c in url):
+        raise _fail("PUBLIC_URL", f"expected an http(s):// URL, got {raw!r}")
+    return url
 
 
 def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:

@@ -291,3 +291,12 @@ def test_mail_settings(tmp_path: Path) -> None:
     assert error_for(tmp_path, SMTP_PORT="0").startswith("PARLEY_SMTP_PORT:")
     for bad in ("parley", "Parley <p@x.example>", "a@b, c@d", "@x.example"):
         assert error_for(tmp_path, MAIL_FROM=bad).startswith("PARLEY_MAIL_FROM:")
+
+
+def test_public_url(tmp_path: Path) -> None:
+    assert load(tmp_path).public_url == "http://localhost:8000"
+    assert load(tmp_path, HOST="support.lan", PORT="9000").public_url == "http://support.lan:9000"
+    given = load(tmp_path, PUBLIC_URL="https://help.example.com/")
+    assert given.public_url == "https://help.example.com"
+    for bad in ("help.example.com", "ftp://x", "https://", "https://a b"):
+        assert error_for(tmp_path, PUBLIC_URL=bad).startswith("PARLEY_PUBLIC_URL:")

@@ -12,7 +12,8 @@ from tortoise.transactions import in_transaction
 from server.accounts import clock, events, secrets
 from server.accounts.models import AccessToken, Agent, Organization, Role
 from server.accounts.principal import Principal
-from server.errors import Conflict, NotFound, ValidationFailed
+from server.accounts.schemas import AGENT_NOTIFICATIONS
+from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from server.events import relay
 from server.events.model import Subject
 from server.events.outbox import record
@@ -152,4 +153,24 @@ async def update_agent(
                 actor=principal.actor,
             )
     await relay.relayed()
+    return agent
+
+
+def email_switches(agent: Agent) -> dict[str, bool]:
+    """The agent's own email switches, each on unless they turned it off."""
+    stored = agent.email_notifications if isinstance(agent.email_notifications, dict) else {}
+    return {
+        name: value if isinstance(value := stored.get(name), bool) else True
+        for name in AGENT_NOTIFICATIONS
+    }
+
+
+async def update_own_email_switches(*, principal: Principal, changes: dict[str, bool]) -> Agent:
+    """The signed-in agent turns their own emails on or off (given switches only)."""
+    if principal.agent is None:
+        raise Forbidden("Only an agent has email switches; an API key has none.")
+    async with in_transaction() as conn:
+        agent = await Agent.filter(id=principal.agent.id).using_db(conn).select_for_update().get()
+        agent.email_notifications = {**email_switches(agent), **changes}
+        await agent.save(using_db=conn, update_fields=["email_notifications", "updated_at"])
     return agent

@@ -47,6 +47,8 @@ class Agent(Model):
     # Live chat: how many active conversations automatic routing gives this agent at once,
     # and when it last gave them one (round robin goes to who waited longest).
     chat_capacity = fields.IntField(default=3, db_default=3)
+    # The agent's own email switches (`AgentEmailNotifications`); null or a missing switch: on.
+    email_notifications: dict | None = fields.JSONField(null=True)
     last_chat_routed_at = fields.DatetimeField(null=True)
     # When chat routing first saw this agent absent from presence while a customer waited on
     # them (the offline grace period runs from it); null while present.

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pydantic import BaseModel
 
 from server.accounts import agents, contacts, organizations, sessions, visitors
+from server.accounts.models import Agent
 from server.accounts.schemas import (
     AgentCreate,
     AgentEnvelope,
@@ -23,6 +24,7 @@ from server.accounts.schemas import (
     LoginRequest,
     LoginResponse,
     MeResponse,
+    MeUpdate,
     OrganizationBrief,
     VisitorTokenOut,
 )
@@ -60,13 +62,29 @@ async def logout(call: Call) -> None:
 
 @api.endpoint("GET", "/api/me", summary="Who am I", tag="auth", response=MeResponse)
 async def me(call: Call) -> BaseModel:
-    """The signed-in agent (or the API key's organisation)."""
-    org = await organizations.get_organization(organization_id=call.agent.organization_id)
-    agent = call.agent.agent
+    """The signed-in agent (or the API key's organisation), with the agent's email switches."""
+    return await _me(call.agent.organization_id, call.agent.agent)
+
+
+@api.endpoint(
+    "PATCH", "/api/me", summary="Change my email switches", tag="auth",
+    body=MeUpdate, response=MeResponse, errors=(403, 422),
+)  # fmt: skip
+async def update_me(call: Call) -> BaseModel:
+    """The signed-in agent turns their own emails on or off (given switches only; an API
+    key has none: 403)."""
+    changes = call.body.email_notifications.model_dump(by_alias=True, exclude_unset=True)
+    agent = await agents.update_own_email_switches(principal=call.agent, changes=changes)
+    return await _me(call.agent.organization_id, agent)
+
+
+async def _me(organization_id: int, agent: Agent | None) -> MeResponse:
+    org = await organizations.get_organization(organization_id=organization_id)
     return MeResponse(
         agent=AgentOut.model_validate(agent) if agent else None,
         organization=OrganizationBrief.model_validate(org),
         via="token" if agent else "api_key",
+        email_notifications=agents.email_switches(agent) if agent else None,
     )
 
 

@@ -64,6 +64,23 @@ class MeResponse(ResponseModel):
     agent: AgentOut | None
     organization: OrganizationBrief
     via: str = Field(description="`token` for a login session, `api_key` for an integration.")
+    email_notifications: dict[str, bool] | None = Field(
+        default=None, description="The agent's own email switches (null for an API key)."
+    )
+
+
+# The emails an agent can switch off for themselves (all on until they do).
+AGENT_NOTIFICATIONS = ("assigned",)
+
+
+class AgentEmailNotifications(RequestModel):
+    """Given switches only; none takes null."""
+
+    assigned: bool = omittable(description="Email me when a ticket is assigned to me.")
+
+
+class MeUpdate(RequestModel):
+    email_notifications: AgentEmailNotifications
 
 
 class AgentCreate(RequestModel):

@@ -24,8 +24,8 @@ _templates = Environment(
     keep_trailing_newline=True,
 )
 
-# The notifications customers get (template names).
-KINDS = ("ticket_created", "public_reply", "status_changed", "resolved")
+# The notifications customers get (template names), and the one agents get.
+KINDS = ("ticket_created", "public_reply", "status_changed", "resolved", "assigned")
 
 
 def render(kind: str, locale: str, **context: Any) -> tuple[str, str]:
@@ -47,7 +47,7 @@ class Envelope:
 
     sender_name: str
     sender: str
-    reply_to: str
+    reply_to: str | None
     to: str
     to_name: str
     subject: str
@@ -62,7 +62,8 @@ def compose(envelope: Envelope, text: str, html: str) -> EmailMessage:
     message = EmailMessage(policy=SMTP)
     message["From"] = _address(envelope.sender_name, envelope.sender)
     message["To"] = _address(envelope.to_name, envelope.to)
-    message["Reply-To"] = envelope.reply_to
+    if envelope.reply_to:
+        message["Reply-To"] = envelope.reply_to
     message["Subject"] = envelope.subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = envelope.message_id

@@ -24,6 +24,12 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
         "status.WAITING_ON_THIRD_PARTY": "Waiting on a third party",
         "status.CLOSED": "Closed",
         "status.CANCELLED": "Cancelled",
+        "assigned_subject": "[{reference}] Assigned to you: {subject}",
+        "assigned_by": "{actor} assigned {reference} to you:",
+        "assigned": "{reference} was assigned to you:",
+        "open_in_console": "Open it in the console:",
+        "why_agent": "You get this email because the ticket was assigned to you. Turn it off "
+        "for yourself with PATCH /api/me.",
     },
     "de": {
         "hello": "Hallo {name},",
@@ -40,5 +46,11 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
         "status.WAITING_ON_THIRD_PARTY": "Wartet auf Dritte",
         "status.CLOSED": "Geschlossen",
         "status.CANCELLED": "Storniert",
+        "assigned_subject": "[{reference}] Ihnen zugewiesen: {subject}",
+        "assigned_by": "{actor} hat Ihnen {reference} zugewiesen:",
+        "assigned": "{reference} wurde Ihnen zugewiesen:",
+        "open_in_console": "In der Konsole öffnen:",
+        "why_agent": "Sie erhalten diese E-Mail, weil Ihnen das Ticket zugewiesen wurde. "
+        "Abschalten können Sie sie für sich mit PATCH /api/me.",
     },
 }

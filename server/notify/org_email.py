@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 Locale = Literal["en", "de"]
 # The notifications an organisation can switch off, with their defaults (all on).
-NOTIFICATIONS = ("ticketCreated", "publicReply", "statusChanged", "resolved")
+NOTIFICATIONS = ("ticketCreated", "publicReply", "statusChanged", "resolved", "assigned")
 
 
 def _one_line(value: str) -> str:
@@ -40,6 +40,10 @@ class EmailNotificationSwitches(RequestModel):
         "closed or cancelled."
     )
     resolved: bool = omittable(description="To the requester: the ticket was resolved.")
+    assigned: bool = omittable(
+        description="To an agent: a ticket was assigned to them by someone else (each agent "
+        "can also turn it off for themselves: `PATCH /api/me`)."
+    )
 
 
 class EmailSettingsUpdate(RequestModel):

@@ -20,7 +20,7 @@ DEFAULT = {
     "locale": "en",
     "notifications": {
         "ticketCreated": True, "publicReply": True, "statusChanged": True,
-        "resolved": True,
+        "resolved": True, "assigned": True,
     },
 }  # fmt: skip
 
