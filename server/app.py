@@ -38,6 +38,7 @@ from server.errors import ErrorCode, NotReady, ParleyError, Unauthenticated, err
 from server.events import delayed
 from server.events.runtime import Spine, start_spine
 from server.events.scheduler import Job, Scheduler
+from server.notify import inbound_routes
 from server.notify.agent_emails import AgentEmails
 from server.notify.customer_emails import CustomerEmails
 from server.notify.mailer import mailer_for
@@ -95,6 +96,7 @@ def build_api() -> Api:
     api.include(account_routes.api)
     api.include(organization_routes.api)
     api.include(delivery_routes.api)
+    api.include(inbound_routes.api)
     api.include(embed_routes.api)
     api.include(ticket_routes.api)
     api.include(chat_routes.api)

@@ -28,6 +28,7 @@ MODEL_MODULES = [
     "server.events.deliveries",
     "server.events.scheduler",
     "server.events.delayed",
+    "server.notify.inbound",
     "server.push.legacy_outbox",
     "server.chat.models",
     "server.web.idempotency",

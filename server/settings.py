@@ -75,6 +75,8 @@ class Settings:
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_timeout_seconds: int = 30
+    # The largest email /api/webhooks/email takes (attachments included).
+    inbound_email_max_bytes: int = 26_214_400
     # Where people reach this server, for links in emails; default http://localhost:PORT.
     public_url: str = ""
 
@@ -140,6 +142,9 @@ class Settings:
             "smtp_username": _get(env, "SMTP_USERNAME", ""),
             "smtp_password": _get(env, "SMTP_PASSWORD", ""),
             "smtp_timeout_seconds": _int(env, "SMTP_TIMEOUT_SECONDS", 30, low=1, high=600),
+            "inbound_email_max_bytes": _int(
+                env, "INBOUND_EMAIL_MAX_BYTES", 26_214_400, low=1024, high=1 << 30
+            ),
         }
         values["public_url"] = _public_url(
             _get(env, "PUBLIC_URL", ""), values["host"], values["port"]

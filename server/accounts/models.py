@@ -26,6 +26,8 @@ class Organization(Model):
     site_key = fields.CharField(max_length=40, unique=True, null=True)
     # Secret: a customer's server signs its user ids with it (widget identity verification).
     identity_secret = fields.CharField(max_length=80, null=True)
+    # Signs what an inbound email provider posts to /api/webhooks/email; null: none accepted.
+    inbound_email_secret = fields.CharField(max_length=80, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

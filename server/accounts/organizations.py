@@ -7,6 +7,7 @@ transaction.
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
@@ -79,6 +80,19 @@ async def rotate_identity_secret(*, principal: Principal) -> Organization:
         org.identity_secret = widget_identity.new_identity_secret()
         await org.save(using_db=conn, update_fields=["identity_secret", "updated_at"])
     return org
+
+
+async def rotate_inbound_email_secret(*, principal: Principal) -> tuple[Organization, str]:
+    """A new secret for the inbound email webhook; messages signed with the old one are
+    refused from now on. Shown once, here."""
+    principal.require_admin()
+    secret = secrets.token_urlsafe(32)
+    updated = await Organization.filter(id=principal.organization_id).update(
+        inbound_email_secret=secret
+    )
+    if not updated:
+        raise NotFound("Organisation not found.")
+    return await Organization.get(id=principal.organization_id), secret
 
 
 async def organization_for_site_key(site_key: str) -> Organization:

@@ -46,14 +46,20 @@ class Actor:
     name: str
     id: int | None = None
     by_email: bool = False  # a customer's change arriving by email
+    # Sent by a machine on the customer's side (an auto-responder): nothing answers it.
+    automatic: bool = False
 
     @classmethod
     def agent(cls, agent_id: int, name: str) -> Actor:
         return cls(kind="agent", name=name, id=agent_id)
 
     @classmethod
-    def customer(cls, contact_id: int, name: str, *, by_email: bool = False) -> Actor:
-        return cls(kind="customer", name=name, id=contact_id, by_email=by_email)
+    def customer(
+        cls, contact_id: int, name: str, *, by_email: bool = False, automatic: bool = False
+    ) -> Actor:
+        return cls(
+            kind="customer", name=name, id=contact_id, by_email=by_email, automatic=automatic
+        )
 
     @classmethod
     def integration(cls, api_key_id: int, name: str) -> Actor:
@@ -64,7 +70,10 @@ class Actor:
         return cls(kind="system", name=name)
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "name": self.name, "id": self.id, "byEmail": self.by_email}
+        return {
+            "kind": self.kind, "name": self.name, "id": self.id,
+            "byEmail": self.by_email, "automatic": self.automatic,
+        }  # fmt: skip
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Actor:
@@ -73,6 +82,7 @@ class Actor:
             name=str(data.get("name") or ""),
             id=None if data.get("id") is None else int(data["id"]),
             by_email=bool(data.get("byEmail")),
+            automatic=bool(data.get("automatic")),
         )
 
     @property

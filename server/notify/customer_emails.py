@@ -76,6 +76,8 @@ class CustomerEmails:
     ) -> None:
         if not isinstance(event, TicketCreated | TicketResponseAdded | TicketStatusChanged):
             return
+        if actor is not None and actor.automatic:
+            return  # an auto-responder wrote: answering it could loop
         ticket: TicketOut = event.ticket
         if not ticket.requester_email:
             return

@@ -31,6 +31,7 @@ def _organization_out(org: Organization, *, admin: bool) -> OrganizationOut:
         categories=tickets.ticket_categories(org),
         default_priority=tickets.default_priority(org.settings or {}),
         email=EmailSettingsOut.model_validate(org_email.email_settings(org)),
+        inbound_email_configured=org.inbound_email_secret is not None,
         identity_secret=org.identity_secret if admin else None,
     )  # fmt: skip
 

@@ -27,6 +27,10 @@ class OrganizationOut(ResponseModel):
     categories: list[str] = Field(description="Ticket categories (empty: free text).")
     default_priority: TicketPriority = Field(description="The priority new tickets get by default.")
     email: EmailSettingsOut = Field(description="Email notifications (docs/email.md).")
+    inbound_email_configured: bool = Field(
+        description="Whether `POST /api/webhooks/email` has a secret to check (admins make "
+        "one with `POST /api/org/inbound-email-secret`)."
+    )
     identity_secret: str | None = Field(
         description="For identity verification (admins only; null for agents). Keep it on "
         "your servers: `userHash = HMAC-SHA256(identitySecret, userId)` in hex."

@@ -32,7 +32,7 @@ from server.web.schema import lower_case
 
 # A customer's reply to a ticket waiting on them, or to one marked resolved, puts it back in
 # the agents' court. CLOSED and CANCELLED stay closed: the customer opens a new ticket.
-_BACK_TO_OPEN = frozenset({TicketStatus.WAITING_ON_CUSTOMER, TicketStatus.RESOLVED})
+BACK_TO_OPEN = frozenset({TicketStatus.WAITING_ON_CUSTOMER, TicketStatus.RESOLVED})
 _CLOSED = frozenset({TicketStatus.CLOSED, TicketStatus.CANCELLED})
 
 
@@ -134,7 +134,7 @@ async def add_customer_reply(
         trail.add(
             ticket, ActivityType.RESPONDED, "The customer replied.", {"responseId": response.id}
         )
-        if status in _BACK_TO_OPEN:
+        if status in BACK_TO_OPEN:
             apply_status(trail, ticket, TicketStatus.OPEN)
         loaded = await save_and_stage(trail, ticket, org.ticket_prefix, conn, response=response)
     await relay.relayed()

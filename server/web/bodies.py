@@ -47,6 +47,19 @@ async def read_body(request: Request, *, limit: int) -> bytes:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type and media_type != "application/json" and not media_type.endswith("+json"):
         raise UnsupportedMediaType("Send the body as application/json.")
+    return await _read_limited(request, limit)
+
+
+async def read_raw_body(request: Request, *, limit: int, media_type: str) -> bytes:
+    """The raw bytes of a body that must be of `media_type` (415 otherwise, 413 past
+    `limit`), e.g. an email as `message/rfc822`."""
+    given = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if given != media_type:
+        raise UnsupportedMediaType(f"Send the body as {media_type}.")
+    return await _read_limited(request, limit)
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None:
         try:

@@ -88,6 +88,8 @@ class Endpoint:
     description: str = ""
     # Accepts `Idempotency-Key` (server/web/idempotency.py): for POSTs that create.
     idempotent: bool = False
+    # The media type of a body the handler reads itself, raw (`read_raw_body`), if any.
+    raw_body: str | None = None
 
 
 @dataclass
@@ -112,6 +114,7 @@ class Api:
         media_type: str = "application/json",
         errors: tuple[int, ...] = (),
         idempotent: bool = False,
+        raw_body: str | None = None,
     ) -> Callable[[Handler], Handler]:
         if idempotent and access is Access.PUBLIC:
             # Keys are scoped per caller; an anonymous caller has no scope to keep them in.
@@ -134,6 +137,7 @@ class Api:
                     errors=errors,
                     description=(handler.__doc__ or "").strip(),
                     idempotent=idempotent,
+                    raw_body=raw_body,
                 )
             )
             return handler

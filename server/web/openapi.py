@@ -182,6 +182,11 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
                 "required": True,
                 "content": {"application/json": {"schema": ref(ep.body, "validation")}},
             }
+        elif ep.raw_body:
+            op["requestBody"] = {
+                "required": True,
+                "content": {ep.raw_body: {"schema": {"type": "string", "format": "binary"}}},
+            }
         if ep.response:
             content = {ep.media_type: {"schema": ref(ep.response, "serialization")}}
             op["responses"][str(ep.status)] = {"description": "Success.", "content": content}
@@ -197,6 +202,8 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
         statuses = set(ep.errors)
         if ep.body:
             statuses |= {400, 413, 415, 422}
+        if ep.raw_body:
+            statuses |= {400, 413, 415}
         if ep.query:
             statuses.add(422)
         if ep.access is not Access.PUBLIC:

@@ -565,6 +565,7 @@ async def test_api_key_acts_as_an_admin_of_its_org(client: httpx.AsyncClient, te
         "agent": None,
         "organization": me.json()["organization"],
         "via": "api_key",
+        "emailNotifications": None,  # an API key has no email switches
     }
     assert me.json()["organization"]["id"] == team.org.id
     listed = await client.get("/api/agents", headers=headers)

@@ -1,0 +1,99 @@
+"""What a customer writes to tickets by email: a reply to a ticket email matched (by
+`server/notify/inbound.py`), or a new ticket.
+
+Same spine as `customer.py`: one transaction with the audit trail and the staged events, then
+the relay. The actor is the sender as a customer `by_email` (EMAIL in the audit trail and on
+the reply); `automatic` marks mail an auto-responder sent, so no email answers it back.
+"""
+
+from __future__ import annotations
+
+from tortoise.transactions import in_transaction
+
+from server.accounts.contacts import find_or_create_contact
+from server.accounts.models import Organization
+from server.events import relay
+from server.events.actor import Actor
+from server.tickets.changes import AuditTrail, apply_status
+from server.tickets.customer import BACK_TO_OPEN
+from server.tickets.lookups import LoadedTicket
+from server.tickets.models import ActivityType, Ticket, TicketResponse, TicketStatus
+from server.tickets.service import default_priority, insert_ticket, save_and_stage
+
+CLOSED = frozenset({TicketStatus.CLOSED, TicketStatus.CANCELLED})
+SUBJECT_MAX = 300  # Ticket.subject
+
+
+async def create_email_ticket(
+    *,
+    org: Organization,
+    sender: str,
+    sender_name: str,
+    subject: str,
+    content: str,
+    automatic: bool,
+    note: str = "",
+) -> LoadedTicket:
+    """A new ticket from an email, with the sender as requester (a contact by address)."""
+    async with in_transaction() as conn:
+        contact = await find_or_create_contact(
+            organization_id=org.id, email=sender, name=sender_name, conn=conn
+        )
+        actor = Actor.customer(
+            contact.id, sender_name or contact.name or sender, by_email=True, automatic=automatic
+        )
+        loaded = await insert_ticket(
+            actor=actor, org=org, contact=contact, conn=conn,
+            subject=(subject.strip() or "(no subject)")[:SUBJECT_MAX], description=content,
+            priority=default_priority(org.settings or {}), category=None, tags=[],
+            custom_fields={}, metadata={"source": "email"}, assignee=None,
+            requester_name=sender_name or contact.name, requester_email=contact.email,
+            note=f"From an email. {note}".strip(),
+        )  # fmt: skip
+    await relay.relayed()
+    return loaded
+
+
+async def add_email_reply(
+    *,
+    org: Organization,
+    ticket_id: int,
+    sender: str,
+    sender_name: str,
+    content: str,
+    automatic: bool,
+) -> tuple[TicketResponse, LoadedTicket] | None:
+    """A public reply by email to one of the organisation's tickets; None when the ticket is
+    gone, CLOSED or CANCELLED (the caller opens a new one). A reply to a ticket waiting on the
+    customer, or resolved, reopens it."""
+    async with in_transaction() as conn:
+        ticket = await (
+            Ticket.filter(id=ticket_id, organization_id=org.id)
+            .using_db(conn)
+            .select_for_update()
+            .first()
+        )
+        if ticket is None or TicketStatus(ticket.status) in CLOSED:
+            return None
+        contact = await find_or_create_contact(
+            organization_id=org.id, email=sender, name=sender_name, conn=conn
+        )
+        actor = Actor.customer(
+            contact.id, sender_name or contact.name or sender, by_email=True, automatic=automatic
+        )
+        trail = AuditTrail(actor)
+        response = await TicketResponse.create(
+            ticket_id=ticket.id,
+            content=content,
+            is_internal=False,
+            author_type=actor.author_type,
+            author_name=actor.name,
+            author_email=contact.email,
+            using_db=conn,
+        )
+        trail.add(ticket, ActivityType.RESPONDED, "Replied by email.", {"responseId": response.id})
+        if TicketStatus(ticket.status) in BACK_TO_OPEN:
+            apply_status(trail, ticket, TicketStatus.OPEN)
+        loaded = await save_and_stage(trail, ticket, org.ticket_prefix, conn, response=response)
+    await relay.relayed()
+    return response, loaded
