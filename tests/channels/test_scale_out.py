@@ -347,6 +347,9 @@ async def test_resume_from_after_redis_restart_replays_exactly_the_missed_events
         sockets = two.sockets
         for sock in sockets:
             await sock.subscribe(channel)
+            # The subscription is whole once its presence snapshot arrived: stopping Redis
+            # before that would have the server answer the subscribe's presence with not_ready.
+            await sock.expect(is_snapshot(channel), what=f"snapshot on {sock.name}")
         await redis_server.stop()
         await wait_until(lambda: _status_is(a, 503), within=10, what="A 503")
         await redis_server.start()
