@@ -93,6 +93,8 @@ class CustomerEmails:
             "signature": settings["signature"],
             "reference": ticket.reference,
             "ticket_subject": ticket.subject,
+            # Only once an inbound provider posts replies to Parley does replying add to it.
+            "replies_work": org.inbound_email_secret is not None,
         }
         subject_line = f"Re: [{ticket.reference}] {ticket.subject}"
         if isinstance(event, TicketCreated):

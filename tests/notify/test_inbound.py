@@ -247,3 +247,18 @@ async def test_a_reply_to_a_closed_ticket_opens_a_follow_up(
     result = await deliver(client, team, secret, raw)
     assert result["reference"] != ticket["reference"]
     assert (await detail(client, team, ticket["reference"]))["ticket"]["responses"] == []
+
+
+async def test_customer_emails_invite_a_reply_once_replies_can_come_in(
+    client: httpx.AsyncClient, team: Team, mail_catcher: MailCatcher
+) -> None:
+    before = await create(client, team)
+    (message,) = await mail_catcher.wait_for(before["requesterEmail"], 1)
+    assert "Reply to this email" not in message.get_body(("plain",)).get_content()
+    made = await client.post("/api/org/inbound-email-secret", headers=team.admin_headers)
+    assert made.status_code == 200
+    after = await create(client, team)
+    (message,) = await mail_catcher.wait_for(after["requesterEmail"], 1)
+    assert (
+        "Reply to this email to add to your request." in message.get_body(("plain",)).get_content()
+    )
