@@ -77,6 +77,8 @@ class Settings:
     smtp_timeout_seconds: int = 30
     # The largest email /api/webhooks/email takes (attachments included).
     inbound_email_max_bytes: int = 26_214_400
+    # Messages one sender may turn into replies or tickets per hour; more are quarantined.
+    inbound_email_per_sender_per_hour: int = 30
     # Where people reach this server, for links in emails; default http://localhost:PORT.
     public_url: str = ""
 
@@ -144,6 +146,9 @@ class Settings:
             "smtp_timeout_seconds": _int(env, "SMTP_TIMEOUT_SECONDS", 30, low=1, high=600),
             "inbound_email_max_bytes": _int(
                 env, "INBOUND_EMAIL_MAX_BYTES", 26_214_400, low=1024, high=1 << 30
+            ),
+            "inbound_email_per_sender_per_hour": _int(
+                env, "INBOUND_EMAIL_PER_SENDER_PER_HOUR", 30, low=1, high=100_000
             ),
         }
         values["public_url"] = _public_url(

@@ -27,6 +27,7 @@ import html
 import logging
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
@@ -34,7 +35,7 @@ from enum import StrEnum
 
 import nh3
 from mailparser_reply import EmailReplyParser
-from tortoise import fields
+from tortoise import fields, timezone
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
@@ -80,6 +81,7 @@ class InboundEmail(Model):
     class Meta:
         table = "inbound_email"
         unique_together = (("organization_id", "message_key"),)
+        indexes = (("organization_id", "sender", "received_at"),)
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,7 @@ async def receive(
     secret_key: str,
     mail_from: str,
     signature: str | None = None,
+    per_sender_per_hour: int = 30,
 ) -> Outcome:
     """Keep `raw`, then make it a reply or a ticket (see the module doc). `signature`: the
     webhook signature it came with, accepted once (`Conflict` for a replay)."""
@@ -194,6 +197,16 @@ async def receive(
         return await _quarantine(kept, "One of Parley's own messages came back.")
     if "@" not in sender or len(sender) > 254:
         return await _quarantine(kept, "The message has no usable From address.")
+    hour_ago = timezone.now() - timedelta(hours=1)
+    recent = await InboundEmail.filter(
+        organization_id=org.id, sender=sender, status=InboundStatus.ACCEPTED,
+        received_at__gte=hour_ago,
+    ).count()  # fmt: skip
+    if recent >= per_sender_per_hour:
+        # A flood (a mail loop, a script) becomes no tickets; every message is still kept.
+        return await _quarantine(
+            kept, f"More than {per_sender_per_hour} messages from this sender in an hour."
+        )
     text = visible_text(message)
     if not text:
         return await _quarantine(kept, "The message has no text.")

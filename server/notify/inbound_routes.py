@@ -93,7 +93,7 @@ async def receive_email(call: Call) -> BaseModel:
     assert org is not None  # verify_signature refuses a missing organisation's request
     outcome = await inbound.receive(
         org, raw, secret_key=settings.secret_key, mail_from=settings.mail_from,
-        signature=signature,
+        signature=signature, per_sender_per_hour=settings.inbound_email_per_sender_per_hour,
     )  # fmt: skip
     email = outcome.email
     return InboundOut(

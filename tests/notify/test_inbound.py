@@ -262,3 +262,30 @@ async def test_customer_emails_invite_a_reply_once_replies_can_come_in(
     assert (
         "Reply to this email to add to your request." in message.get_body(("plain",)).get_content()
     )
+
+
+async def test_a_flood_from_one_sender_is_quarantined_not_lost(
+    client: httpx.AsyncClient, team: Team
+) -> None:
+    from server.accounts.models import Organization
+    from server.notify import inbound
+
+    org = await Organization.get(id=team.org.id)
+    sender = f"{unique('loop')}@example.com"
+    outcomes = [
+        await inbound.receive(
+            org,
+            mail(sender=sender, subject=f"Loop {n}"),
+            secret_key="s" * 40,
+            mail_from="support@parley.test",
+            per_sender_per_hour=2,
+        )  # fmt: skip
+        for n in range(3)
+    ]
+    assert [o.email.status for o in outcomes] == ["accepted", "accepted", "quarantined"]
+    assert "2 messages from this sender" in (outcomes[2].email.reason or "")
+    other = await inbound.receive(
+        org, mail(sender=f"{unique('calm')}@example.com"), secret_key="s" * 40,
+        mail_from="support@parley.test", per_sender_per_hour=2,
+    )  # fmt: skip
+    assert other.email.status == "accepted"

@@ -6,26 +6,24 @@ RUN_IN_TRANSACTION = True
 async def upgrade(db: BaseDBAsyncClient) -> str:
     return """
         CREATE TABLE IF NOT EXISTS "inbound_email" (
-    "id" BIGSERIAL NOT NULL PRIMARY KEY,
+    "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     "organization_id" INT NOT NULL,
-    "message_key" VARCHAR(64) NOT NULL,
+    "message_key" VARCHAR(64) NOT NULL /* sha256 of the Message-ID. */,
     "message_id" VARCHAR(500),
     "sender" VARCHAR(254),
     "subject" VARCHAR(500) NOT NULL,
-    "status" VARCHAR(16) NOT NULL,
+    "status" VARCHAR(16) NOT NULL /* RECEIVED: received\nACCEPTED: accepted\nQUARANTINED: quarantined */,
     "reason" TEXT,
-    "automatic" BOOL NOT NULL,
+    "automatic" INT NOT NULL,
     "ticket_id" INT,
     "response_id" INT,
-    "raw_message" BYTEA NOT NULL,
+    "raw_message" BLOB NOT NULL,
     "signature" VARCHAR(64) UNIQUE,
-    "received_at" TIMESTAMPTZ NOT NULL,
+    "received_at" TIMESTAMP NOT NULL,
     CONSTRAINT "uid_inbound_ema_organiz_dbaf06" UNIQUE ("organization_id", "message_key")
-);
+) /* One message received for an organisation, as it arrived, and what became of it. */;
 CREATE INDEX IF NOT EXISTS "idx_inbound_ema_organiz_c7dcc2" ON "inbound_email" ("organization_id");
-COMMENT ON COLUMN "inbound_email"."message_key" IS 'sha256 of the Message-ID.';
-COMMENT ON COLUMN "inbound_email"."status" IS 'RECEIVED: received\nACCEPTED: accepted\nQUARANTINED: quarantined';
-COMMENT ON TABLE "inbound_email" IS 'One message received for an organisation, as it arrived, and what became of it.';
+CREATE INDEX IF NOT EXISTS "idx_inbound_ema_organiz_74951a" ON "inbound_email" ("organization_id", "sender", "received_at");
         ALTER TABLE "organization" ADD "inbound_email_secret" VARCHAR(80);"""
 
 
@@ -122,35 +120,35 @@ MODELS_STATE = (
     "iONSrQsb19ha7CY8uYav0RSq4iIJSI+Zy3G5HWfRyZVCEX7s1gwo9+W2HLQlrzsqyoaC8h"
     "RAMqmQLUZLEoc+iq3uoi3TYyp6phhs1xZtfkyamSzvD2LlMNcREOCDVqidbn5ywInISR+9"
     "0sNyF2WgZHNuRzFK6QZdFXAyaaI/yINO65gwQ4W0+dQ+m7AFrM/IOmyZp03fPEqXV+j/j+"
-    "OGMhPLy8hv6FrkLBNln3sSrzc8ht0kfhHDz8NumGWQJVK4/hOZEAN91VGCNrtMvQWsKTsw"
-    "9MXjC/4Y3z5j8PLkt5Dat30npQikb3bgYIR/ZRqu9RnM9yeWfPMryzZ0nvrIVIwTyxgKJ9"
-    "ENdy2FHqvuiddfb27Fmry6m5j2F8dH7MMlmo/Yv+4DfmpvS0xBlRLi76t1N2Dc7naG2za3"
-    "+7U8bKcDoYsst/bKAJiY1JUzJTqR1sieoPp/tlAoo2SJx9+2SYSbeiOt9coLRnnbYZoZNn"
-    "bRY4a/MwVeIbNsyr1sq9E56LwRqjksAKgIVPqqs6i8x6As1tCrZRwriI2NrIas7iWYmIcI"
-    "Oqvoig0vl8MFTG38Ty+VwQhD3/Nu0rceUFPxCqgJiFNrBFiCpZF1u4iS0sPhyNqUwUNUoq"
-    "YxNNcVo3vDLniNdJSz2ZIXy7m+WxduqtFTuZYb2xlp57Z22iR2xsLGo18A1FPV5Tc76EhC"
-    "A6GNgX3reTnfSETcTP8BId01BVty/Y6Cudz4d0PrvsLbJQhUiabF2X9RjVkTLpT/W8GPsE"
-    "LUS4el2Aje4kuukpiF57WbFNFkaX6texqF9UWtpuZEukfoVvZ6pfdP2yw3buTvUrne/CqD"
-    "wdDI/ItPxj1OY6ZsWAQ9GszANSw+Sul0OeiNo4d0u6RuUefcwREq74u8MXsS6arAN0Lu4m"
-    "09FNf9wD3qcZUa76w2kP8H8zMvk2mfZvesD5PyP9G2Vw3QP8XzMiGC7eRUsOxchaF9irRR"
-    "W+NzRBFkZ6rMhr3+RJ0NhQEbZU+mhkEiiw8DKDRTFKGS4qEC5KLvgFhIqQuA1h0rqNQGmP"
-    "pEPfLntEsHTTqZJySkf6hpskpYwmJoWZCxN9ig1TzrzcBXGUVoIsWDGSNl9OiAWUTT5v5m"
-    "AIH0WS9dEhnPAMiYd0Eu3CZ9NfxLo7MrB/eKNqx9n0guksPps+bWxXAPUo1l1LoRbM691Q"
-    "h5WGCqBWvH6Oa/nLC7FAxYpATN8DDO+ur4UYu1pDNbLD66nVOEf1rBSkD+S7D4tvkfM+Jt"
-    "4zvPfxltV7773BYqwRq0aruib5Lse9QKAEeehPENusLwuzofoSbz6bKtlPhRbLJUMo+hL1"
-    "PjM69kIWdb2PDZ3hICMkTdIMuxkRkuPb29H5qgymg+FVQb+7R9YD7ge2vWM6+K3fA87/Ge"
-    "kPL9mmDv6vGcGQzIyg3ew5SHZQ5wlrVIgXZs/g8qo/ZWW9GLUfmfJ3kh+eGa4oL+PVjJHK"
-    "SgxNq8QQMeESqoZw+qV4KETErYiX1R0zoNqCytJBkmhn1K8L0cgCdtkhyxJpZVFFuaDMSx"
-    "BLqddkqQc9fplorW/LsTytD8n5JnN+gU3LVv3NfGXqTAk6kDxvMs9ZmYkyimyYTnK4yRzm"
-    "9Ra9zJUSpyMlySW/m8xvz+nHGcdyTArHroXkMkNAkIbBYyglgRYTS5iFiRh8SG6IiURlzX"
-    "eO5YBQFvEVj+HC0MbJJLCJUStTH19h6qM8+bxtXBcoXe7bJyICBcvmxKjk0p++9JdSYWVe"
-    "oMy8PBjCsjxZ/emsMsdybzmWh0j8O1aAM1L+xPmrrh5QAbhtz12Nakw58lYdkVoBslO/o3"
-    "ZCG1l7CqepJqqKi84Vdik//zpGui9kU4REtG5ESwTFjzqzeQcaWq0NG5H5dozmhhnNmUxt"
-    "1M08xiNorppB+1xnecyhriPzLxY7kpHVUraQyU7cePO7kyv4O3//n8DTEuuIFy8zEWWeZb"
-    "MDNq0uK35G+GVIrCdkis/zqOEZwvxja244VR/oc1QN0+GdPP23ULqqrKXG7u2jlprPuryJ"
-    "Wz6BTNbKd9KvNyEKYBylkkDnAHpBH47MtYmL1ayLkUmoc0Cdlgo/WdHlJlVsp6bAH7Plfn"
-    "ry8YMvrtmXLAE9uVGur0Un/WgYZpReEsMZpWpfrY13uer4vMuo4/Mubx2frPLiKZV88tYV"
-    "bxjEWdpDTWXFZZivDDcaHuAR5Mk9rzHtrkymXIRSHhHdNC4n/MuH2YyrIBPPlx2Bze7e6W"
-    "YZ6jBoU+nW25fYuK/FwK1tSybbUi2MbKRrTSGSFqr6J2dnOXQm2irj4LizxG4+OqkKIOw2"
-    "byG6tWikLBYiLMuRvpcrRCJrgRfctHXQxezH/wMdvd8v"
+    "OGMhPLy8hv6FrkLBNln3sSrzcySdhgICi2rPTpaA96a+v1E6EhvnSDz8luqGWQ1VK5rh+Z"
+    "MAN92tGCNrtHvRWsKTsw9MtjAf443z5j8PLkt5GKt36HpQikb3bgYIR/ZRqvpRnM9yeXLP"
+    "Mjy5Z0lPbiD788IcULQP4loORkrdQ72zJt+evXB1OUD3MYyPzudZJmO1f9Ef/MZcmp6eNi"
+    "PKxUX/dsquwfkcrW127W93ylgZTgdDdvmPDTQhsTFpShYrtZktUa3idB9OQNEGibNv/w0z"
+    "/1ZU55sLlPaskzkjdPJczgLnch6monzDhnnVWrl3GnQxWGNUElgBsPBJdVVnkVlPoLlNwT"
+    "ZKGBcRWxtZzVk8KxERbgDWFxFUOp8Phsr4m1g+nwsCtuffpn0lrrzgB0IVELPQZrcIUSXr"
+    "Ygs3vIXFR+DZSqC8I+IaJZVxjKY4uBtexXPEa6qlnuIQvt3N8m47tdmKneKw3lhLz72zNt"
+    "EjNjYWtRr45qMer785X0JCEB0M7Avv28lkesIm4ud9iY50qKrbF2wKls7nQzqfXfYWWahC"
+    "JE22rst6jOpIr/Snel6MfYIWIly9LsBGdxLd9HRFr72s7iaLqEv161jULyotbTeyJVK/wr"
+    "cz1S+6ftlhO3en+pXOd2EEnw6GR2Ra/pFrcx2zwsGhaFbmYaphctfLIU9PbZy7JV2jco9J"
+    "5ggJV/zd4YtYF03WAToXd5Pp6KY/7gHv04woV/3htAf4vxmZfJtM+zc94Pyfkf6NMrjuAf"
+    "6vGREMF++i5YliZK0L7NWiCt8bmiALIz1W5LVv8iRobKgIWyp9NDIJFFh4mcGiGKUMFxUI"
+    "FyUX/AJCRUjchjBp3UagtEfSoW+XPSJYuulUSTnRI31zTpJSRhOTwsyFiT7FhinnY+6COE"
+    "orQRasGEmbLyfEAsomn01zMISPIsn66BBOeIbEQzqJduFz7C9i3R0Z2D+8UbXjHHvBdBaf"
+    "Y582tiuAehTrrqVQC+b1bqjDSkMFUCteP8e1/OWFWKBiRSCm7wGGd9fXQoxdraEa2eH11G"
+    "qco3pWCtIH8t2HxbfIeR8T7xne+3jL6r333mAx1ohVrlVdk3yX4160Ec/PQ3+C2GZ9WZgN"
+    "1Zd489lUyX4qtFguGULRl6j3mdGxF7Ko631s6LwHGSFpkmbYzYiQHN/ejs5XZTAdDK8K+t"
+    "09sh5wP7DtHdPBb/0ecP7PSH94yTZ18H/NCIZkZgTtZs9BsoM6T1ijQrwwewaXV/0pKwHG"
+    "qP3IlL/r/PDMcEV5Ga9mjFRWbWha1YaICZdQNYTTL8VDISJuRbys7pgB1RZUlg6SRDuj1l"
+    "2IRha7yw5ZlkgriyrKBWVeglhKvSZLPejxy0RrfVuO5Wl9SM43mfMLbFq26m/mK1OTStCB"
+    "5HmTec7KTJRRZMN0ksNN5jCvzehlrpQ4SSlJLvndZH57Tj/OOJZjUjh2LSSXGQKCNAweQy"
+    "kJtJhYwixMxOBDckNMJCqBvnMsB4Sy4K94DBeGNk4mgU2MWpn6+ApTH+Up6W3jukDpct8+"
+    "EREoWDYnRiWX/vSlv5QKK/MCZeblwRCW5cnqT2eVOZZ7y7E8ROLfsQKckfInzl919YAKwG"
+    "177mpUY8qRt+qI1AqQnfodtRPayNpTOE01UVVcdAaxS/n51zHSfSGbIiSidSNaIih+1JnN"
+    "O9DQam3YiMy3YzQ3zGjOZGqjbuaRH0Fz1Qza5zr3Yw51HZl/sdjxjayWsoVMdjrHm9+dXM"
+    "Hf+fv/BJ6WWEe8eJmJKPMsmx3GaXVZ8TPCL0NiPSFTfPZHDc8Q5h9bc8Op+kCfo2qYDu/k"
+    "ScGF0lVlLTV2bx+11HzW5U3c8glksla+U4G9CVEA4yiVBDoH0Av6cGSuTVysZl2MTEKdA+"
+    "q0VPjJii43qWI7NQX+mC3305OPH3xxzb5kCejJjXJ9LTrpR8Mwo/SSGM4oVftqbbzLVcfn"
+    "XUYdn3d56/hklRdPqeSTt654wyDO0h5qKisuw3xluNHwAI8gT+55jWl3ZTLlIpTyOOmmcT"
+    "nhXz7MZlwFmXi+7AhsdvdON8tQh0GbSrfevsTGfS0Gbm1bMtmWamFkI11rCpG0UNU/OTvL"
+    "oTPRVhkHx50ldvPRSVUAYbd5C9GtRSNlsRBhWY70vVwhElkLvOCmrYMuZj/+H2M97og="
 )
