@@ -279,7 +279,7 @@ async def test_a_flood_from_one_sender_is_quarantined_not_lost(
             secret_key="s" * 40,
             mail_from="support@parley.test",
             per_sender_per_hour=2,
-        )  # fmt: skip
+        )
         for n in range(3)
     ]
     assert [o.email.status for o in outcomes] == ["accepted", "accepted", "quarantined"]
