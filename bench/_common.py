@@ -161,6 +161,17 @@ async def seeding(url: str) -> AsyncIterator[None]:
         await Tortoise.close_connections()
 
 
+async def switch_email_off(org: Any) -> None:
+    """Turn every email notification of `org` off (`--no-email`): what the server then does
+    per change is the spine and the push, without rendering and sending an email."""
+    from server.notify.org_email import NOTIFICATIONS
+
+    org.settings = {
+        **(org.settings or {}), "email": {"notifications": dict.fromkeys(NOTIFICATIONS, False)},
+    }  # fmt: skip
+    await org.save(update_fields=["settings"])
+
+
 async def backend_pids(conn: asyncpg.Connection) -> list[int]:
     """PostgreSQL server processes serving `conn`'s database, `conn`'s own excluded."""
     rows = await conn.fetch(

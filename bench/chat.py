@@ -62,6 +62,7 @@ from bench._common import (
     run_interruptibly,
     scratch_database,
     seeding,
+    switch_email_off,
 )
 
 ORG_SLUG = "chatbench"
@@ -147,7 +148,7 @@ class RedisServer:
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
-async def prepare_database(url: str) -> str:
+async def prepare_database(url: str, *, email: bool = True) -> str:
     """Migrate, then the organisation, its admin and its agent through the account services.
 
     Returns the organisation's widget site key."""
@@ -157,6 +158,8 @@ async def prepare_database(url: str) -> str:
 
     async with seeding(url):
         org = await create_organization(name="Chat Bench Co", slug=ORG_SLUG, ticket_prefix="CHB")
+        if not email:
+            await switch_email_off(org)
         await create_agent(
             organization_id=org.id, email=ADMIN_EMAIL, name="Bench Admin",
             password=PASSWORD, role=Role.ADMIN,
@@ -558,7 +561,7 @@ async def run(args: argparse.Namespace) -> int:
             await redis.start()
             redis_url = redis.url
         url = await stack.enter_async_context(database(args))
-        site_key = await prepare_database(url)
+        site_key = await prepare_database(url, email=not args.no_email)
         command = args.server_command.split() if args.server_command else None
         server = ChatServer(database_url=url, redis_url=redis_url, command=command)
         stack.push_async_callback(server.stop)
@@ -618,6 +621,10 @@ CASES = ("healthz", "ticket", "visitor", "agent")
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--visitors", type=int, default=50, help="visitors, each with a chat")
+    parser.add_argument(
+        "--no-email", action="store_true",
+        help="the organisation's emails off: each ticket reply is not also emailed",
+    )  # fmt: skip
     parser.add_argument("--messages", type=int, default=2000, help="timed messages per case")
     parser.add_argument("--warmup", type=int, default=100, help="untimed messages per case")
     parser.add_argument("--concurrency", type=int, default=4, help="messages in flight")

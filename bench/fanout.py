@@ -66,6 +66,7 @@ from bench._common import (
     run_interruptibly,
     scratch_database,
     seeding,
+    switch_email_off,
 )
 
 ORG_SLUG = "fanout"
@@ -580,7 +581,7 @@ class FanoutServer(ParleyServer):
         return env
 
 
-async def prepare_parley_database(url: str) -> None:
+async def prepare_parley_database(url: str, *, email: bool = True) -> None:
     """Migrate, then one organisation and one agent, through the real services."""
     from server.accounts.agents import create_agent
     from server.accounts.models import Role
@@ -588,6 +589,8 @@ async def prepare_parley_database(url: str) -> None:
 
     async with seeding(url):
         org = await create_organization(name="Fanout Co", slug=ORG_SLUG, ticket_prefix="FAN")
+        if not email:
+            await switch_email_off(org)
         await create_agent(
             organization_id=org.id, email=AGENT_EMAIL, name="Fanout Agent",
             password=PASSWORD, role=Role.ADMIN,
@@ -829,7 +832,7 @@ async def run(args: argparse.Namespace) -> int:
     try:
         async with contextlib.AsyncExitStack() as stack:
             url = await stack.enter_async_context(parley_database(args))
-            await prepare_parley_database(url)
+            await prepare_parley_database(url, email=not args.no_email)
             command = args.server_command.split() if args.server_command else None
             server = FanoutServer(database_url=url, redis_url=args.redis or "", command=command)
             stack.push_async_callback(server.stop)
@@ -897,6 +900,10 @@ async def run(args: argparse.Namespace) -> int:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run: 100 sockets")
+    parser.add_argument(
+        "--no-email", action="store_true",
+        help="the organisation's emails off: each reply is not also emailed to the requester",
+    )  # fmt: skip
     parser.add_argument("--sockets", type=int, default=1000, help="sockets per shape")
     parser.add_argument(
         "--steady-seconds", type=float, default=10.0, help="length of the 5 events/s shape"

@@ -45,6 +45,15 @@ _REPLY_AUTHORS = (AuthorType.AGENT, AuthorType.SYSTEM)
 MAX_REFERENCES = 20
 
 
+def _switch(event: TicketCreated | TicketResponseAdded | TicketStatusChanged) -> str:
+    """The organisation's switch for the email `event` sends."""
+    if isinstance(event, TicketCreated):
+        return "ticketCreated"
+    if isinstance(event, TicketResponseAdded):
+        return "publicReply"
+    return "resolved" if event.new is TicketStatus.RESOLVED else "statusChanged"
+
+
 class CustomerEmails:
     """The durable listener that emails requesters (see the module doc)."""
 
@@ -82,9 +91,13 @@ class CustomerEmails:
         if not ticket.requester_email:
             return
         org = await Organization.get_or_none(id=subject.organization_id)
-        if org is None or not await Ticket.exists(id=ticket.id, organization_id=org.id):
-            return  # deleted since the change: nobody to tell
+        if org is None:
+            return
         settings = email_settings(org)
+        if not settings["notifications"][_switch(event)]:
+            return  # switched off: nothing more to read
+        if not await Ticket.exists(id=ticket.id, organization_id=org.id):
+            return  # deleted since the change: nobody to tell
         locale = settings["locale"]
         root = self.message_ids.message_id(org.id, ticket.id, "created")
         context = {
@@ -98,22 +111,18 @@ class CustomerEmails:
         }
         subject_line = f"Re: [{ticket.reference}] {ticket.subject}"
         if isinstance(event, TicketCreated):
-            kind, switch, message_id, thread = "ticket_created", "ticketCreated", root, []
+            kind, message_id, thread = "ticket_created", root, []
             subject_line = f"[{ticket.reference}] {ticket.subject}"
         elif isinstance(event, TicketResponseAdded):
-            kind, switch = "public_reply", "publicReply"
+            kind = "public_reply"
             message_id = self.message_ids.message_id(org.id, ticket.id, f"r{event.response.id}")
             thread = await self._earlier_replies(org.id, ticket.id, before=event.response.id)
             context |= {"author": event.response.author_name, "content": event.response.content}
         else:
-            resolved = event.new is TicketStatus.RESOLVED
-            kind = "resolved" if resolved else "status_changed"
-            switch = "resolved" if resolved else "statusChanged"
+            kind = "resolved" if event.new is TicketStatus.RESOLVED else "status_changed"
             message_id = self.message_ids.message_id(org.id, ticket.id, f"n{delivery_id}")
             thread = await self._earlier_replies(org.id, ticket.id, before=None)
             context |= {"status": status_label(locale, event.new)}
-        if not settings["notifications"][switch]:
-            return
         context["subject"] = subject_line
         text, html = render(kind, locale, **context)
         references = [root, *thread] if message_id != root else []
