@@ -14,11 +14,10 @@ from server.accounts.contacts import find_or_create_contact
 from server.accounts.models import Organization
 from server.events import relay
 from server.events.actor import Actor
-from server.tickets.changes import AuditTrail, apply_status
-from server.tickets.customer import BACK_TO_OPEN
+from server.tickets.customer import reply_locked
 from server.tickets.lookups import LoadedTicket
-from server.tickets.models import ActivityType, Ticket, TicketResponse, TicketStatus
-from server.tickets.service import default_priority, insert_ticket, save_and_stage
+from server.tickets.models import Ticket, TicketResponse, TicketStatus
+from server.tickets.service import default_priority, insert_ticket
 
 CLOSED = frozenset({TicketStatus.CLOSED, TicketStatus.CANCELLED})
 SUBJECT_MAX = 300  # Ticket.subject
@@ -81,19 +80,9 @@ async def add_email_reply(
         actor = Actor.customer(
             contact.id, sender_name or contact.name or sender, by_email=True, automatic=automatic
         )
-        trail = AuditTrail(actor)
-        response = await TicketResponse.create(
-            ticket_id=ticket.id,
-            content=content,
-            is_internal=False,
-            author_type=actor.author_type,
-            author_name=actor.name,
-            author_email=contact.email,
-            using_db=conn,
-        )
-        trail.add(ticket, ActivityType.RESPONDED, "Replied by email.", {"responseId": response.id})
-        if TicketStatus(ticket.status) in BACK_TO_OPEN:
-            apply_status(trail, ticket, TicketStatus.OPEN)
-        loaded = await save_and_stage(trail, ticket, org.ticket_prefix, conn, response=response)
+        replied = await reply_locked(
+            ticket, actor, content, author_email=contact.email,
+            description="Replied by email.", prefix=org.ticket_prefix, conn=conn,
+        )  # fmt: skip
     await relay.relayed()
-    return response, loaded
+    return replied

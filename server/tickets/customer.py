@@ -9,6 +9,7 @@ customer's own widget sees the public projection on `contact:{id}`.
 
 from __future__ import annotations
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from server.accounts import org_settings, visitors
@@ -106,7 +107,6 @@ async def add_customer_reply(
     if "id" in where and not 0 < where["id"] <= MAX_ID:
         raise NotFound(f"Ticket {ref.strip()!r} not found.")
     actor = _actor(contact)
-    trail = AuditTrail(actor)
     async with in_transaction() as conn:
         ticket = await (
             Ticket.filter(organization_id=org.id, requester_id=contact.id, **where)
@@ -122,20 +122,39 @@ async def add_customer_reply(
                 f"This ticket is {status.lower()}; please open a new one.",
                 details={"status": str(status)},
             )
-        response = await TicketResponse.create(
-            ticket_id=ticket.id,
-            content=content,
-            is_internal=False,
-            author_type=actor.author_type,
-            author_name=actor.name,
-            author_email=ticket.requester_email,
-            using_db=conn,
-        )
-        trail.add(
-            ticket, ActivityType.RESPONDED, "The customer replied.", {"responseId": response.id}
-        )
-        if status in BACK_TO_OPEN:
-            apply_status(trail, ticket, TicketStatus.OPEN)
-        loaded = await save_and_stage(trail, ticket, org.ticket_prefix, conn, response=response)
+        replied = await reply_locked(
+            ticket, actor, content, author_email=ticket.requester_email,
+            description="The customer replied.", prefix=org.ticket_prefix, conn=conn,
+        )  # fmt: skip
     await relay.relayed()
+    return replied
+
+
+async def reply_locked(
+    ticket: Ticket,
+    actor: Actor,
+    content: str,
+    *,
+    author_email: str | None,
+    description: str,
+    prefix: str,
+    conn: BaseDBAsyncClient,
+) -> tuple[TicketResponse, LoadedTicket]:
+    """A customer's public reply to a locked open ticket, in the caller's transaction (the
+    caller relays after the commit): the response, its audit row and its events; a ticket
+    waiting on the customer, or resolved, goes back to OPEN."""
+    trail = AuditTrail(actor)
+    response = await TicketResponse.create(
+        ticket_id=ticket.id,
+        content=content,
+        is_internal=False,
+        author_type=actor.author_type,
+        author_name=actor.name,
+        author_email=author_email,
+        using_db=conn,
+    )
+    trail.add(ticket, ActivityType.RESPONDED, description, {"responseId": response.id})
+    if TicketStatus(ticket.status) in BACK_TO_OPEN:
+        apply_status(trail, ticket, TicketStatus.OPEN)
+    loaded = await save_and_stage(trail, ticket, prefix, conn, response=response)
     return response, loaded
