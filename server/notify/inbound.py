@@ -51,6 +51,12 @@ log = logging.getLogger(__name__)
 # Languages whose reply headers ("On … wrote:", "Am … schrieb …:") the stripper knows.
 _REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "sv", "da", "pl", "ja", "pt", "cs"]
 MAX_HEADER_CHARS = 500
+# In-Reply-To and References are read whole up to this (a long thread's References runs to
+# thousands of characters, and Parley's own Message-ID may be the last in it).
+MAX_THREAD_HEADER_CHARS = 20_000
+# A message still `received` this long after it arrived was being processed by a request
+# that died: the provider's next delivery of it processes it again.
+STALLED_AFTER = timedelta(minutes=2)
 
 
 class InboundStatus(StrEnum):
@@ -95,13 +101,13 @@ def parse(raw: bytes) -> EmailMessage:
     return message_from_bytes(raw, policy=policy.default)
 
 
-def header(message: EmailMessage, name: str) -> str:
+def header(message: EmailMessage, name: str, *, limit: int = MAX_HEADER_CHARS) -> str:
     """A header as text, or "" when missing or beyond repair (never raises)."""
     try:
         value = message.get(name)
     except Exception:  # a header the parser cannot decode
         return ""
-    return str(value or "").strip()[:MAX_HEADER_CHARS]
+    return str(value or "").strip()[:limit]
 
 
 def is_automatic(message: EmailMessage) -> bool:
@@ -191,7 +197,35 @@ async def receive(
         if signature is not None and await InboundEmail.exists(signature=signature):
             raise Conflict("This signature was used already: sign each delivery anew.") from None
         again = await InboundEmail.get(organization_id=org.id, message_key=key)
-        return Outcome(email=again, duplicate=True)
+        if not await _take_over_stalled(again):
+            return Outcome(email=again, duplicate=True)
+        kept = again  # its first delivery died mid-way: this one finishes it
+    return await _process(org, kept, message, sender, name, subject, secret_key, mail_from,
+                          per_sender_per_hour)  # fmt: skip
+
+
+async def _take_over_stalled(email: InboundEmail) -> bool:
+    """Claim a message whose processing stalled (see STALLED_AFTER); at most one caller wins."""
+    now = timezone.now()
+    return bool(
+        await InboundEmail.filter(
+            id=email.id, status=InboundStatus.RECEIVED, received_at__lt=now - STALLED_AFTER
+        ).update(received_at=now)
+    )
+
+
+async def _process(
+    org: Organization,
+    kept: InboundEmail,
+    message: EmailMessage,
+    sender: str,
+    name: str,
+    subject: str,
+    secret_key: str,
+    mail_from: str,
+    per_sender_per_hour: int,
+) -> Outcome:
+    message_id = kept.message_id
     ids = EmailIds(secret_key, mail_from)
     if message_id and ids.read_message_id(message_id) is not None:
         return await _quarantine(kept, "One of Parley's own messages came back.")
@@ -249,7 +283,10 @@ async def _match(
         if ticket_id is not None:
             return await Ticket.get_or_none(id=ticket_id, organization_id=org.id)
     ids = EmailIds(secret_key, mail_from)
-    threaded = f"{header(message, 'In-Reply-To')} {header(message, 'References')}"
+    threaded = " ".join(
+        header(message, name, limit=MAX_THREAD_HEADER_CHARS)
+        for name in ("In-Reply-To", "References")
+    )
     for candidate in re.findall(r"<[^<>\s]+>", threaded):
         ref = ids.read_message_id(candidate)
         if ref is not None and ref.organization_id == org.id:

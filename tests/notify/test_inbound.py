@@ -289,3 +289,42 @@ async def test_a_flood_from_one_sender_is_quarantined_not_lost(
         mail_from="support@parley.test", per_sender_per_hour=2,
     )  # fmt: skip
     assert other.email.status == "accepted"
+
+
+async def test_a_long_references_chain_still_finds_the_ticket(
+    client: httpx.AsyncClient, team: Team, secret: str, mail_catcher: MailCatcher
+) -> None:
+    ticket = await create(client, team)
+    (first,) = await mail_catcher.wait_for(ticket["requesterEmail"], 1)
+    others = " ".join(f"<{unique('older')}@mail.example.com>" for _ in range(40))
+    assert len(others) > 1000
+    raw = mail(
+        sender=f"{unique('colleague')}@example.com", subject="fwd",
+        References=f"{others} {first['Message-ID']}",
+    )  # fmt: skip
+    assert (await deliver(client, team, secret, raw))["reference"] == ticket["reference"]
+
+
+async def test_a_message_whose_processing_died_is_finished_by_its_next_delivery(
+    client: httpx.AsyncClient, team: Team, secret: str
+) -> None:
+    from datetime import timedelta
+
+    from tortoise import timezone
+
+    from server.notify.inbound import InboundEmail
+
+    raw = mail(sender=f"{unique('rita')}@example.com", subject="Half-way")
+    first = await deliver(client, team, secret, raw)
+    # As if the request had died right after keeping it: still `received`, a while ago.
+    await InboundEmail.filter(id=first["id"]).update(
+        status="received", ticket_id=None, received_at=timezone.now() - timedelta(minutes=3)
+    )
+    again = await post(client, team, raw, signed(secret, raw, at=int(time.time()) + 1))
+    assert again.status_code == 202, again.text
+    assert (again.json()["id"], again.json()["status"]) == (first["id"], "accepted")
+    assert again.json()["duplicate"] is False and again.json()["reference"]
+    # One being processed right now is left to the request processing it.
+    await InboundEmail.filter(id=first["id"]).update(status="received")
+    third = await post(client, team, raw, signed(secret, raw, at=int(time.time()) + 2))
+    assert (third.json()["duplicate"], third.json()["status"]) == (True, "received")
