@@ -17,6 +17,8 @@ from typing import Generic, TypeVar
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from server.db import unavailable
+
 log = logging.getLogger(__name__)
 
 # The longest error kept on a row (a receiver's whole error page is not worth one).
@@ -68,10 +70,23 @@ class LeasedRunner(ABC, Generic[RowT]):
             claimed = await self._claim()
             if not claimed:
                 return attempted
-            async with asyncio.TaskGroup() as group:
-                for row in claimed:
-                    group.create_task(self._attempt(row))
+            # Side by side, and each to its end: one row's failure (its bookkeeping when the
+            # database goes away) must not cancel another's work half-way (an email being sent).
+            results = await asyncio.gather(
+                *(self._attempt(row) for row in claimed), return_exceptions=True
+            )
+            for result in results:
+                if isinstance(result, Exception):
+                    self._log_failure(result)
             attempted += len(claimed)
+
+    def _log_failure(self, exc: Exception) -> None:
+        """One line when the database is away (the row is tried again once its lease runs
+        out); the whole story otherwise."""
+        if unavailable(exc) is not None:
+            log.warning("%s: the database is unavailable (%s); retrying later", self.task_name, exc)
+        else:
+            log.warning("%s: a row failed; retrying later", self.task_name, exc_info=exc)
 
     @abstractmethod
     async def _claim(self) -> list[RowT]:
@@ -90,8 +105,8 @@ class LeasedRunner(ABC, Generic[RowT]):
             try:
                 await self.run_due()
                 wait = await self._until_next()
-            except Exception:  # the database is away: try again at the next poll
-                log.warning("%s failed; retrying", self.task_name, exc_info=True)
+            except Exception as exc:  # the database is away: try again at the next poll
+                self._log_failure(exc)
                 wait = self._poll_interval
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(wait):
