@@ -1,6 +1,6 @@
 """How well Parley keeps only what a person wrote in an email reply, on a corpus of real ones.
 
-    .venv/bin/python bench/quote_stripping.py [--corpus ../shared/email-replies] [--quotequail]
+    .venv/bin/python bench/quote_stripping.py [--corpus tests/fixtures/email_replies] [--quotequail]
 
 The corpus (129 replies from five reply parsers' test suites, with the visible text each
 expects; its README says how to compare) is run through the same functions `POST
@@ -96,7 +96,7 @@ def score(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "email-replies")
+    parser.add_argument("--corpus", type=Path, default=ROOT / "tests" / "fixtures" / "email_replies")
     parser.add_argument("--quotequail", action="store_true", help="also score quotequail")
     args = parser.parse_args()
     cases = [
