@@ -164,7 +164,7 @@ async def seeding(url: str) -> AsyncIterator[None]:
 async def switch_email_off(org: Any) -> None:
     """Turn every email notification of `org` off (`--no-email`): what the server then does
     per change is the spine and the push, without rendering and sending an email."""
-    from server.notify.org_email import NOTIFICATIONS
+    from server.accounts.org_email import NOTIFICATIONS
 
     org.settings = {
         **(org.settings or {}), "email": {"notifications": dict.fromkeys(NOTIFICATIONS, False)},

@@ -96,7 +96,9 @@ def score(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=ROOT / "tests" / "fixtures" / "email_replies")
+    parser.add_argument(
+        "--corpus", type=Path, default=ROOT / "tests" / "fixtures" / "email_replies"
+    )
     parser.add_argument("--quotequail", action="store_true", help="also score quotequail")
     args = parser.parse_args()
     cases = [

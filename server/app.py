@@ -42,6 +42,7 @@ from server.notify import inbound_routes
 from server.notify.agent_emails import AgentEmails
 from server.notify.customer_emails import CustomerEmails
 from server.notify.mailer import mailer_for
+from server.notify.transcript_emails import TranscriptEmails
 from server.organization import delivery_routes
 from server.organization import routes as organization_routes
 from server.push.access import ParleyGate
@@ -265,9 +266,12 @@ def create_app(settings: Settings) -> Starlette:
                 mailer_for(settings), mail_from=settings.mail_from,
                 secret_key=settings.secret_key, public_url=settings.public_url,
             )  # fmt: skip
+            transcript_emails = TranscriptEmails(
+                mailer_for(settings), mail_from=settings.mail_from, secret_key=settings.secret_key
+            )
             spine = await start_spine(
                 [PushListener(realtime.hub.publish)],
-                durable=[customer_emails, agent_emails],
+                durable=[customer_emails, agent_emails, transcript_emails],
                 also_drain=[LegacyOutboxDrain(realtime.hub.publish)],
                 reactors=[routing.RoutingReactor(router)],
             )

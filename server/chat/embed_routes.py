@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from server.chat import customer, lookups, queries
+from server.chat import customer, lookups, queries, transcripts
 from server.chat.limits import ChatLimiter
 from server.chat.presenters import message_out, public_message
 from server.chat.schemas import (
@@ -19,6 +19,9 @@ from server.chat.schemas import (
     PublicMessageEnvelope,
     PublicMessagePage,
     ReadRequest,
+    TranscriptEnvelope,
+    TranscriptOut,
+    TranscriptRequest,
     VisitorConversationQuery,
     VisitorMessageCreate,
 )
@@ -145,3 +148,19 @@ async def visitor_end_chat(call: Call) -> BaseModel:
     """The customer ends their chat. Ending it again changes nothing."""
     loaded = await customer.end(contact=call.contact, conversation_id=call.path["conversation_id"])
     return PublicConversationEnvelope(conversation=loaded.public())
+
+
+@api.endpoint(
+    "POST", ONE + "/transcript", summary="Email me this chat (the visitor)", tag=TAG,
+    access=Access.VISITOR, body=TranscriptRequest, response=TranscriptEnvelope, status=202,
+    errors=(401, 404, 409, 422),
+)  # fmt: skip
+async def visitor_email_transcript(call: Call) -> BaseModel:
+    """Email the conversation's messages (never internal notes) to the visitor's own address;
+    `email` only when they never gave one. Once per conversation: again is 409, as when the
+    organisation switched transcripts off."""
+    email = str(call.body.email) if call.body.email else None
+    address, asked = await transcripts.request_by_customer(
+        contact=call.contact, conversation_id=call.path["conversation_id"], email=email
+    )
+    return TranscriptEnvelope(transcript=TranscriptOut(email=address, requested_at=asked))

@@ -85,6 +85,17 @@ ChatEvent = (
 )
 
 
+class ConversationTranscriptRequested(Event):
+    """Someone asked for the conversation's transcript by email (`server/notify/`): the
+    messages up to `upToMessageId`, so a retried email says the same."""
+
+    type: Literal["conversation.transcript_requested"] = "conversation.transcript_requested"
+    conversation_id: int
+    email: str
+    requested_by: Literal["agent", "contact"]
+    up_to_message_id: int
+
+
 class QueuePosition(Event):
     """A waiting customer's place in the queue (theirs alone)."""
 
@@ -101,5 +112,6 @@ registry.register(
     ConversationMessageCreated,
     ConversationRead,
     ConversationEscalated,
+    ConversationTranscriptRequested,
     QueuePosition,
 )

@@ -71,6 +71,8 @@ class Conversation(Model):
         "models.Ticket", related_name="escalated_from", null=True, on_delete=fields.SET_NULL
     )
     ticket_id: int | None
+    # When its transcript was last asked for by email (a customer may ask once per chat).
+    transcript_requested_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

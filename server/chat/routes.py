@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from server.chat import agents, escalation, lookups, queries, writes
+from server.chat import agents, escalation, lookups, queries, transcripts, writes
 from server.chat.presenters import message_out
 from server.chat.schemas import (
     AgentMessageCreate,
@@ -18,6 +18,8 @@ from server.chat.schemas import (
     MessagePage,
     MessagesQuery,
     ReadRequest,
+    TranscriptEnvelope,
+    TranscriptOut,
     TransferRequest,
 )
 from server.tickets.schemas import TicketOut
@@ -162,3 +164,16 @@ async def create_ticket_from_chat(call: Call) -> BaseModel:
         principal=call.agent, conversation_id=call.path["conversation_id"], data=call.body
     )
     return EscalationOut(ticket=done.ticket.out(), conversation=done.conversation.out(writes.now()))
+
+
+@api.endpoint(
+    "POST", ONE + "/transcript", summary="Email the transcript to the customer", tag=TAG,
+    response=TranscriptEnvelope, status=202, errors=(404, 409),
+)  # fmt: skip
+async def email_conversation_transcript(call: Call) -> BaseModel:
+    """Email the conversation's messages (never internal notes) to its customer's address
+    (409 when Parley has none, or the organisation switched transcripts off)."""
+    address, asked = await transcripts.request_by_agent(
+        principal=call.agent, conversation_id=call.path["conversation_id"]
+    )
+    return TranscriptEnvelope(transcript=TranscriptOut(email=address, requested_at=asked))

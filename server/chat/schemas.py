@@ -103,6 +103,24 @@ class ReadRequest(RequestModel):
     last_read_message_id: Id
 
 
+class TranscriptRequest(RequestModel):
+    email: Email | None = Field(
+        default=None,
+        description="Only for a visitor who never gave an address: where to send it (then "
+        "remembered as theirs). Otherwise leave it out: the transcript goes to the address "
+        "Parley has for them.",
+    )
+
+
+class TranscriptOut(ResponseModel):
+    email: str = Field(description="Where the transcript is being sent.")
+    requested_at: datetime
+
+
+class TranscriptEnvelope(ResponseModel):
+    transcript: TranscriptOut
+
+
 class TransferRequest(RequestModel):
     agent_id: Id
 

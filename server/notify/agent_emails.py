@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from server.accounts.agents import email_switches
 from server.accounts.models import Agent, Organization
+from server.accounts.org_email import email_settings
 from server.events.actor import Actor
 from server.events.deliveries import exponential_backoff
 from server.events.model import Event, Subject
@@ -20,7 +21,6 @@ from server.notify.compose import Envelope, compose, render
 from server.notify.ids import EmailIds
 from server.notify.locales import STRINGS
 from server.notify.mailer import Mailer
-from server.notify.org_email import email_settings
 from server.tickets.events import TicketAssigned
 from server.tickets.models import Ticket
 

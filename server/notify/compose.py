@@ -24,8 +24,10 @@ _templates = Environment(
     keep_trailing_newline=True,
 )
 
-# The notifications customers get (template names), and the one agents get.
-KINDS = ("ticket_created", "public_reply", "status_changed", "resolved", "assigned")
+# The notifications customers get (template names), the one agents get, and the transcript.
+KINDS = (
+    "ticket_created", "public_reply", "status_changed", "resolved", "assigned", "chat_transcript",
+)  # fmt: skip
 
 
 def render(kind: str, locale: str, **context: Any) -> tuple[str, str]:

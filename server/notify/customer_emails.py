@@ -21,13 +21,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from server.accounts.models import Organization
+from server.accounts.org_email import email_settings
 from server.events.actor import Actor, AuthorType
 from server.events.deliveries import exponential_backoff
 from server.events.model import Event, Subject
 from server.notify.compose import Envelope, compose, render, status_label
 from server.notify.ids import EmailIds
 from server.notify.mailer import Mailer
-from server.notify.org_email import email_settings
 from server.tickets.events import TicketCreated, TicketResponseAdded, TicketStatusChanged
 from server.tickets.models import Ticket, TicketResponse, TicketStatus
 from server.tickets.schemas import TicketOut

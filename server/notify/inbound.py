@@ -40,9 +40,9 @@ from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
 from server.accounts.models import Organization
+from server.accounts.org_email import email_settings
 from server.errors import Conflict, Unauthenticated
 from server.notify.ids import EmailIds
-from server.notify.org_email import email_settings
 from server.tickets import by_email
 from server.tickets.models import Ticket
 

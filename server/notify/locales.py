@@ -31,6 +31,10 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
         "open_in_console": "Open it in the console:",
         "why_agent": "You get this email because the ticket was assigned to you. Turn it off "
         "for yourself with PATCH /api/me.",
+        "transcript_subject": "Your chat with {sender} on {date}",
+        "transcript_intro": "Here is the transcript of your chat with us on {date} (times in UTC):",
+        "transcript_you": "You",
+        "transcript_cut": "(The {count} oldest messages are left out.)",
     },
     "de": {
         "hello": "Hallo {name},",
@@ -54,5 +58,10 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
         "open_in_console": "In der Konsole öffnen:",
         "why_agent": "Sie erhalten diese E-Mail, weil Ihnen das Ticket zugewiesen wurde. "
         "Abschalten können Sie sie für sich mit PATCH /api/me.",
+        "transcript_subject": "Ihr Chat mit {sender} am {date}",
+        "transcript_intro": "Hier ist das Protokoll Ihres Chats mit uns am {date} "
+        "(Uhrzeiten in UTC):",
+        "transcript_you": "Sie",
+        "transcript_cut": "(Die {count} ältesten Nachrichten sind nicht enthalten.)",
     },
 }

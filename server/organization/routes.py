@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from server.accounts import clock, embed, org_settings, organizations
+from server.accounts import clock, embed, org_email, org_settings, organizations
 from server.accounts.embed_routes import check_origin
 from server.accounts.models import Organization
+from server.accounts.org_email import EmailSettingsOut
 from server.accounts.schemas import WidgetOut
-from server.notify import org_email
-from server.notify.org_email import EmailSettingsOut
 from server.organization.schemas import (
     EmbedConfigOut,
     EmbedConfigQuery,

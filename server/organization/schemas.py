@@ -7,8 +7,8 @@ from typing import Annotated
 from pydantic import Field, field_validator
 
 from server.accounts.embed_routes import SiteKey
+from server.accounts.org_email import EmailSettingsOut, EmailSettingsUpdate
 from server.accounts.schemas import Origin, WidgetOut, WidgetSettings
-from server.notify.org_email import EmailSettingsOut, EmailSettingsUpdate
 from server.tickets.models import TicketPriority
 from server.tickets.schemas import Category, unique
 from server.web.schema import RequestModel, ResponseModel

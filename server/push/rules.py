@@ -47,6 +47,8 @@ def deliveries(event: Event, subject: Subject) -> list[Delivery]:
             | tickets.TicketAssigned() | tickets.TicketResponseAdded() | tickets.TicketDeleted()
         ):  # fmt: skip
             return _ticket(event, subject)
+        case chat.ConversationTranscriptRequested():
+            return []  # an email's business (server/notify/transcript_emails.py): nothing live
         case chat.QueuePosition():
             return _to_contact(subject, chat_projection(event))
         case chat.ConversationEvent():

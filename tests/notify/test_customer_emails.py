@@ -167,7 +167,7 @@ async def test_switched_off_notifications_are_not_sent(
     settings = await set_email(client, team, notifications={"ticketCreated": False})
     assert settings["notifications"] == {
         "ticketCreated": False, "publicReply": True, "statusChanged": True,
-        "resolved": True, "assigned": True,
+        "resolved": True, "assigned": True, "chatTranscript": True,
     }  # fmt: skip
     ticket = await create(client, team)
     await reply(client, team, ticket["reference"], "On it.")

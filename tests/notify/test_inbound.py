@@ -19,14 +19,6 @@ from tests.notify.test_customer_emails import create, move, reply
 from tests.support.smtp import MailCatcher
 
 
-@pytest.fixture
-async def secret(client: httpx.AsyncClient, team: Team) -> str:
-    made = await client.post("/api/org/inbound-email-secret", headers=team.admin_headers)
-    assert made.status_code == 200, made.text
-    value: str = made.json()["secret"]
-    return value
-
-
 def mail(
     *, sender: str, to: str = "support@parley.test", subject: str = "Hello", body: str = "Hi",
     **headers: str,

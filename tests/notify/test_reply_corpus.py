@@ -24,7 +24,7 @@ import httpx
 from bench.quote_stripping import passes
 from tests.factories import Team, unique
 from tests.notify.test_customer_emails import create
-from tests.notify.test_inbound import deliver, detail, secret  # noqa: F401  (fixture)
+from tests.notify.test_inbound import deliver, detail
 from tests.support.smtp import MailCatcher
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "email_replies"
@@ -89,7 +89,10 @@ def _reply_from_body(case: dict[str, Any], raw: bytes, sender: str, to: str, sub
 
 
 async def test_every_real_world_reply_lands_on_its_ticket_with_the_quote_stripped(
-    client: httpx.AsyncClient, team: Team, secret: str, mail_catcher: MailCatcher  # noqa: F811
+    client: httpx.AsyncClient,
+    team: Team,
+    secret: str,
+    mail_catcher: MailCatcher,
 ) -> None:
     ticket = await create(client, team, subject="Printer on fire")
     ref = ticket["reference"]

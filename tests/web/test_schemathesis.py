@@ -98,6 +98,9 @@ RULES_BEYOND_SCHEMA: dict[str, dict[str, str]] = {
         "preChat.name": "required by the organisation's pre-chat form",
         "preChat.email": "required by the organisation's pre-chat form",
     },
+    "visitor_email_transcript": {
+        "email": "required unless the visitor has an address, and then only that address",
+    },
     "visitor_create_ticket": {
         "priority": "only where the organisation lets customers choose",
         "email": "required unless the visitor has an address",

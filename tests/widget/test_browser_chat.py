@@ -14,6 +14,7 @@ import re
 from playwright.async_api import expect
 
 from tests.support.browser import LIVE_MS, browser_marks
+from tests.support.smtp import MailCatcher
 from tests.widget.harness import (
     ROOT,
     OpenWidget,
@@ -248,9 +249,12 @@ async def test_waiting_customers_see_their_queue_position_move(
         second.assert_no_page_errors()
 
 
-async def test_the_customer_ends_the_chat(shop: Shop, widget: Widget) -> None:
+async def test_the_customer_ends_the_chat(
+    shop: Shop, widget: Widget, mail_catcher: MailCatcher
+) -> None:
     """ "End chat" ends the conversation on the server (the agent sees ENDED), the customer
-    sees the system line and can no longer type into it."""
+    sees the system line and can no longer type into it; "Email me this chat" sends them its
+    transcript (once: the button goes)."""
     async with shop.agent_online() as agent_ws:
         await widget.goto(shop.page_url())
         chat = await start_chat(shop, widget, agent_ws)
@@ -263,6 +267,13 @@ async def test_the_customer_ends_the_chat(shop: Shop, widget: Widget) -> None:
         system = [m for m in conversation["messages"] if m["authorType"] == "SYSTEM"]
         ended_line = system[-1]["body"]
         await expect(widget.message(ended_line, author="system")).to_have_count(1, timeout=LIVE_MS)
+
+        customer = conversation["conversation"]["contact"]["email"]
+        await widget.part("transcript").click()
+        await expect(widget.part("notice")).to_contain_text(customer, timeout=LIVE_MS)
+        await expect(widget.part("transcript")).to_be_hidden()
+        (transcript,) = await mail_catcher.wait_for(customer, 1)
+        assert chat.first_message in str(transcript.get_body(preferencelist=("plain",)))
         widget.assert_no_page_errors()
 
 

@@ -66,6 +66,7 @@ export function createCompose(s) {
     }
     show(box, chatting && !ended);
     show(endedBox, ended);
+    show(transcriptButton, ended && s.conv.id !== asked && !!(contact.email || givenEmail));
     endButton.disabled = !s.conv;
     renderTyping();
   }
@@ -97,7 +98,7 @@ export function createCompose(s) {
     if (showErrors(found)) return;
     const preChat = {};
     if (name) preChat.name = name;
-    if (email) preChat.email = email;
+    if (email) preChat.email = givenEmail = email;
     messageInput.value = "";
     ctx.ensureSession().catch(() => {});
     s.outbox.enqueue({ kind: "start", body, clientMessageId: uuid(), preChat });
@@ -155,7 +156,13 @@ export function createCompose(s) {
     h("button", { type: "button", class: "btn btn--primary", "data-parley": "new-chat", onclick: newChat }),
     "newChat"
   );
-  const endedBox = h("div", { class: "ended", hidden: true }, i18n.bind(h("p"), "chatEnded"), newChatButton);
+  let givenEmail = "";
+  let asked = 0;
+  const transcriptButton = i18n.bind(
+    h("button", { type: "button", class: "btn btn--quiet", "data-parley": "transcript", onclick: emailTranscript }),
+    "emailTranscript"
+  );
+  const endedBox = h("div", { class: "ended", hidden: true }, i18n.bind(h("p"), "chatEnded"), transcriptButton, newChatButton);
 
   function send() {
     const body = composer.value.trim();
@@ -178,6 +185,17 @@ export function createCompose(s) {
       const r = await api("POST", `/api/embed/conversations/${conv.id}/end`);
       s.setConversation(r.conversation);
       newChatButton.focus();
+    } catch (err) {
+      ctx.notice.error(err);
+    }
+  }
+
+  async function emailTranscript() {
+    asked = s.conv.id;
+    s.render();
+    try {
+      const r = await api("POST", `/api/embed/conversations/${asked}/transcript`, { body: {} });
+      ctx.notice.show(t("transcriptSent", { email: r.transcript.email }));
     } catch (err) {
       ctx.notice.error(err);
     }

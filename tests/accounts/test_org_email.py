@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from server.accounts.models import Organization
+from server.accounts.org_email import email_settings
 from server.notify.locales import STRINGS
-from server.notify.org_email import email_settings
 from tests.factories import Team
 
 DEFAULT = {
@@ -20,7 +20,7 @@ DEFAULT = {
     "locale": "en",
     "notifications": {
         "ticketCreated": True, "publicReply": True, "statusChanged": True,
-        "resolved": True, "assigned": True,
+        "resolved": True, "assigned": True, "chatTranscript": True,
     },
 }  # fmt: skip
 

@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 
 Locale = Literal["en", "de"]
 # The notifications an organisation can switch off, with their defaults (all on).
-NOTIFICATIONS = ("ticketCreated", "publicReply", "statusChanged", "resolved", "assigned")
+NOTIFICATIONS = (
+    "ticketCreated", "publicReply", "statusChanged", "resolved", "assigned", "chatTranscript",
+)  # fmt: skip
 
 
 def _one_line(value: str) -> str:
@@ -43,6 +45,10 @@ class EmailNotificationSwitches(RequestModel):
     assigned: bool = omittable(
         description="To an agent: a ticket was assigned to them by someone else (each agent "
         "can also turn it off for themselves: `PATCH /api/me`)."
+    )
+    chat_transcript: bool = omittable(
+        description="To a customer who asks (or whose agent asks) for a chat's transcript. "
+        "Off: asking is refused (409)."
     )
 
 
