@@ -7,8 +7,8 @@
 - Live chat: every agent gets every chat event in full on `queue` (the queue views, unread
   counts and internal notes live there); the agents an assignment or transfer moves between
   also on their own channel; the customer gets the public projection on their contact
-  channel. Queue positions are the customer's alone. Typing and "who is in this chat" are
-  presence on `conversation:{id}`, not events.
+  channel. Queue positions are the customer's alone; a transcript request is the agents'.
+  Typing and "who is in this chat" are presence on `conversation:{id}`, not events.
 - Access revoked: no client gets an event; every process closes the affected sockets
   (the transport's control channel).
 """
@@ -48,7 +48,9 @@ def deliveries(event: Event, subject: Subject) -> list[Delivery]:
         ):  # fmt: skip
             return _ticket(event, subject)
         case chat.ConversationTranscriptRequested():
-            return []  # an email's business (server/notify/transcript_emails.py): nothing live
+            # Agents see that a chat was emailed; the customer asked (or has the REST answer).
+            org = subject.organization_id
+            return [Delivery(names.queue(org).key, event.type, agent_payload(event))]
         case chat.QueuePosition():
             return _to_contact(subject, chat_projection(event))
         case chat.ConversationEvent():

@@ -150,6 +150,7 @@ BODIES: dict[str, BodyMaker] = {
         {"subject": "stolen", "endConversation": True, "allowMultiple": True},
     ],
     "VisitorMessageCreate": lambda w: [{"body": "from B's visitor", "clientMessageId": cid()}],
+    "TranscriptRequest": lambda w: [{}, {"email": "b-visitor@example.com"}],
 }
 
 
@@ -256,7 +257,7 @@ async def test_a_visitor_of_one_org_can_not_reach_another_orgs_conversations(
     assert visitor_routes
     for endpoint in visitor_routes:
         url = endpoint.path.replace(PARAM, str(world.b_conversation_id))
-        bodies = [{"body": "x", "clientMessageId": cid()}] if endpoint.body else [None]
+        bodies = bodies_for(endpoint, world)
         if endpoint.body is not None and endpoint.body.__name__ == "ReadRequest":
             bodies = [{"lastReadMessageId": world.b_message_id}]
         for body in bodies:

@@ -16,7 +16,7 @@ import server.accounts.events
 import server.chat.events
 import server.tickets.events  # noqa: F401  (each domain registers its events on import)
 from server.accounts.events import AccessRevoked, TokenRevoked
-from server.chat.events import QueuePosition
+from server.chat.events import ConversationTranscriptRequested, QueuePosition
 from server.events import registry
 from server.events.model import Event, Subject
 from server.push import rules
@@ -37,6 +37,9 @@ SAMPLES: list[Event] = [
     tickets.TicketDeleted(ticket_id=7, reference="TKT-00042"),
     *(recorded(event) for event in NAMED.values()),
     QueuePosition(conversation_id=11, position=1),
+    ConversationTranscriptRequested(
+        conversation_id=11, email="rita@example.com", requested_by="contact", up_to_message_id=40
+    ),
     AccessRevoked(identity="agent", identity_id=3),
     TokenRevoked(token_digest="abc"),
 ]

@@ -421,6 +421,16 @@ def test_a_queue_position_goes_to_the_customer_alone() -> None:
     assert PUBLIC_EVENT.validate_python({"type": found[0].type, **found[0].data}).position == 2
 
 
+def test_a_transcript_request_reaches_the_agents_only() -> None:
+    asked = events.ConversationTranscriptRequested(
+        conversation_id=CONVERSATION, email="rita@example.com", requested_by="contact",
+        up_to_message_id=40,
+    )  # fmt: skip
+    subject = Subject(organization_id=ORG, kind="conversation", id=CONVERSATION, contact_id=CONTACT)
+    (only,) = rules.deliveries(asked, subject)
+    assert (only.key, only.data["email"]) == (QUEUE.key, "rita@example.com")
+
+
 # --- presenters ------------------------------------------------------------------------------
 
 
