@@ -18,11 +18,14 @@ from server.notify import inbound
 from server.notify.inbound import InboundEmail, InboundStatus
 from server.web.bodies import read_raw_body
 from server.web.endpoints import Access, Api, Call
+from server.web.ids import Id
 from server.web.schema import Page, RequestModel, ResponseModel
 
 api = Api()
 TAG = "email"
 _SLUG_MAX = 63
+# How much of a message `GET /api/inbound-emails/{id}` shows as text.
+SOURCE_BYTES = 512 * 1024
 
 
 class InboundOut(ResponseModel):
@@ -49,8 +52,23 @@ class InboundSummary(ResponseModel):
 
 class InboundQuery(RequestModel):
     status: Literal["received", "accepted", "quarantined"] | None = None
+    response_id: Id | None = Field(
+        default=None, description="Only the email a ticket response (author type EMAIL) came from."
+    )
     page: PageNumber = 1
     page_size: Annotated[int, Field(ge=1, le=200)] = 50
+
+
+class InboundDetail(InboundSummary):
+    source: str = Field(
+        description="The message as it arrived, as text (bytes that are not UTF-8 shown as "
+        "U+FFFD), cut at 512 KiB: for reading. `/raw` has the exact bytes."
+    )
+    truncated: bool = Field(description="The message is longer than `source` shows.")
+
+
+class InboundEnvelope(ResponseModel):
+    email: InboundDetail
 
 
 class InboundSecretOut(ResponseModel):
@@ -123,10 +141,39 @@ async def list_inbound(call: Call) -> BaseModel:
     query = InboundEmail.filter(organization_id=call.agent.organization_id)
     if q.status is not None:
         query = query.filter(status=q.status)
+    if q.response_id is not None:
+        query = query.filter(response_id=q.response_id)
     total = await query.count()
     rows = await query.order_by("-id").offset((q.page - 1) * q.page_size).limit(q.page_size)
     return Page[InboundSummary](
         items=[_summary(r) for r in rows], total=total, page=q.page, page_size=q.page_size
+    )
+
+
+async def _inbound(call: Call) -> InboundEmail:
+    email = await InboundEmail.get_or_none(
+        id=call.path["inbound_id"], organization_id=call.agent.organization_id
+    )
+    if email is None:
+        raise NotFound("No such email.")
+    return email
+
+
+@api.endpoint(
+    "GET", "/api/inbound-emails/{inbound_id:id}", summary="An email received, to read",
+    tag=TAG, response=InboundEnvelope, errors=(404,),
+)  # fmt: skip
+async def get_inbound(call: Call) -> BaseModel:
+    """What became of the message, and the message itself as text (what the console shows
+    under "Original email")."""
+    email = await _inbound(call)
+    raw = bytes(email.raw_message)
+    return InboundEnvelope(
+        email=InboundDetail(
+            **_summary(email).model_dump(),
+            source=raw[:SOURCE_BYTES].decode("utf-8", errors="replace"),
+            truncated=len(raw) > SOURCE_BYTES,
+        )
     )
 
 
@@ -136,11 +183,7 @@ async def list_inbound(call: Call) -> BaseModel:
 )  # fmt: skip
 async def inbound_raw(call: Call) -> Response:
     """The message byte for byte, as a download (never rendered by the browser)."""
-    email = await InboundEmail.get_or_none(
-        id=call.path["inbound_id"], organization_id=call.agent.organization_id
-    )
-    if email is None:
-        raise NotFound("No such email.")
+    email = await _inbound(call)
     return Response(
         bytes(email.raw_message),
         media_type="message/rfc822",

@@ -21,6 +21,7 @@ from tests.console.harness import (
     Console,
     OpenConsole,
     create_ticket,
+    customer_replies_by_email,
     customer_replies_to_ticket,
     unique,
 )
@@ -167,6 +168,32 @@ async def test_a_customer_reply_while_composing_warns_before_sending(
     contents = [r["content"] for r in (await shop.desk.ticket(ref))["responses"]]
     assert contents.count(draft) == 1, contents
     assert contents.index(customer) < contents.index(draft), contents
+    b.assert_no_page_errors()
+
+
+async def test_a_reply_by_email_shows_with_its_original(
+    shop: Shop, ben: AgentLogin, new_console: OpenConsole
+) -> None:
+    """A customer's reply by email arrives live in the open ticket, marked "Email", without
+    the quote; "Original email" shows the message as it arrived, headers and quote included,
+    as text (never rendered)."""
+    ticket = await create_ticket(shop)
+    b = await new_console(ben)
+    detail = await b.open_ticket(ticket["reference"])
+    words = unique("It still <b>grinds</b>")
+    raw = await customer_replies_by_email(shop, ticket, words)
+
+    entry = b.entry(words, within=detail)
+    await expect(entry).to_be_visible(timeout=LIVE_MS)
+    await expect(entry).to_have_attribute("data-author", "email")
+    await expect(entry).to_contain_text("Email")
+    await expect(entry).not_to_contain_text("How can we help")
+    await entry.locator("[data-console=original-email] summary").click()
+    source = entry.locator("[data-console=email-source]")
+    message_id = raw.split(b"Message-ID: ", 1)[1].split(b"\r\n", 1)[0].decode()
+    await expect(source).to_contain_text(message_id, timeout=LIVE_MS)
+    await expect(source).to_contain_text("> How can we help?")
+    assert await entry.locator("b").count() == 0  # the customer's markup stays text
     b.assert_no_page_errors()
 
 

@@ -62,9 +62,31 @@ export function mountTicketDetail(ctx, { ref }) {
     },
     h("div", { class: "meta" },
       h("span", { class: "author" }, r.authorName || label(r.authorType)),
-      r.isInternal ? h("span", { class: "badge note-badge" }, "Internal note") : r.authorType === "CUSTOMER" ? h("span", { class: "badge" }, "Customer") : null,
+      r.isInternal ? h("span", { class: "badge note-badge" }, "Internal note") : r.authorType === "CUSTOMER" ? h("span", { class: "badge" }, "Customer") : r.authorType === "EMAIL" ? h("span", { class: "badge" }, "Email") : null,
       h("time", { datetime: r.createdAt, title: fullTime(r.createdAt) }, when(r.createdAt))),
-    h("div", { class: "body", "data-console": "body" }, linkify(r.content)));
+    h("div", { class: "body", "data-console": "body" }, linkify(r.content)),
+    r.authorType === "EMAIL" ? originalEmail(r.id) : null);
+  }
+
+  // The message a reply by email came from, as it arrived (headers, quote, every part), as text.
+  function originalEmail(responseId) {
+    const source = h("pre", { class: "email-source", "data-console": "email-source" });
+    const details = h("details", { "data-console": "original-email" }, h("summary", {}, "Original email"), source);
+    details.addEventListener("toggle", async () => {
+      if (!details.open || source.textContent) return;
+      try {
+        const found = await api("GET", "/api/inbound-emails", { query: { responseId } });
+        if (!found.items.length) {
+          source.textContent = "The original is no longer kept.";
+          return;
+        }
+        const { email } = await api("GET", `/api/inbound-emails/${found.items[0].id}`);
+        source.textContent = email.source + (email.truncated ? "\n[…]" : "");
+      } catch (err) {
+        toast(err);
+      }
+    });
+    return details;
   }
 
   function renderTimeline() {
