@@ -137,7 +137,58 @@ def strip_quotes(whole: str) -> str:
     except Exception:  # the stripper failing is no reason to lose the reply
         log.warning("quote stripping failed; keeping the whole text", exc_info=True)
         stripped = ""
-    return (stripped or "").strip() or whole.strip()
+    kept = _tidy(_with_original_lines((stripped or "").strip(), whole))
+    return kept or whole.strip()
+
+
+# What mail-parser-reply leaves at the end of a reply that is not the customer's words: a
+# separator line above the quote ("-----", "_____"), a client's "Sent from my iPhone" line,
+# and a signature under a bare "--" (the standard delimiter is "-- ", which it knows).
+_SEPARATOR = re.compile(r"^\s*[-_=*~]{3,}\s*$")
+_MOBILE_SIGNATURE = re.compile(
+    r"^\s*(sent from my|sent from|get outlook for|von meinem|envoyé de mon|enviado desde mi)"
+    r"[\w\s.-]{0,40}$",
+    re.IGNORECASE,
+)
+_SIGNATURE_LINES = 4
+
+
+def _tidy(text: str) -> str:
+    lines = text.split("\n")
+    while True:
+        while lines and not lines[-1].strip():
+            lines.pop()
+        if not lines:
+            return ""
+        last = lines[-1]
+        if _SEPARATOR.match(last) or _MOBILE_SIGNATURE.match(last):
+            lines.pop()
+            continue
+        bare = [i for i, line in enumerate(lines) if line.strip() == "--"]
+        if bare and 0 < len(lines) - 1 - bare[-1] <= _SIGNATURE_LINES:
+            del lines[bare[-1] :]
+            continue
+        return "\n".join(lines).strip("\n")
+
+
+def _with_original_lines(stripped: str, whole: str) -> str:
+    """The kept lines as they were in the message: mail-parser-reply trims each line, which
+    flattens indented lists and code; each kept line is found again, in order, in `whole`.
+    Anything not found as it was leaves the stripper's text as it is."""
+    original = whole.split("\n")
+    out: list[str] = []
+    at = 0
+    for line in stripped.split("\n"):
+        wanted = line.strip()
+        while at < len(original) and original[at].strip() != wanted:
+            if original[at].strip():
+                return stripped
+            at += 1
+        if at == len(original):
+            return stripped
+        out.append(original[at].rstrip())
+        at += 1
+    return "\n".join(out)
 
 
 def _body_text(message: EmailMessage) -> str:
