@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from server.notify.inbound import strip_quotes
 from tests.factories import Team, unique
 from tests.notify.test_customer_emails import create, move, reply
 from tests.support.smtp import MailCatcher
@@ -322,3 +323,17 @@ async def test_a_message_whose_processing_died_is_finished_by_its_next_delivery(
     await InboundEmail.filter(id=first["id"]).update(status="received")
     third = await post(client, team, raw, signed(secret, raw, at=int(time.time()) + 2))
     assert (third.json()["duplicate"], third.json()["status"]) == (True, "received")
+
+
+def test_stripping_keeps_the_customers_layout_and_drops_what_they_did_not_write() -> None:
+    quote = "\n\nOn Mon, 7 Dec 2026 at 10:00, Acme wrote:\n> How can we help?\n"
+    listed = "Steps:\n\n   - unplug it\n   - wait\n\n    code stays indented"
+    assert strip_quotes(listed + quote) == listed
+    assert strip_quotes("It works now.\n\nSent from my iPhone" + quote) == "It works now."
+    assert strip_quotes("Thanks!\n\n------------------------------" + quote) == "Thanks!"
+    assert strip_quotes("See you.\n\n--\nRick\nAcme Ltd" + quote) == "See you."
+    # Not a client's line, and not a short signature: the customer's own words stay.
+    kept = "Sent from my desk, is much easier than my phone."
+    assert strip_quotes(kept + quote) == kept
+    long_tail = "a -- b\n--\n" + "\n".join(f"line {n}" for n in range(6))
+    assert strip_quotes(long_tail + quote) == long_tail
