@@ -4,6 +4,7 @@ delivery, and a real SMTP server on loopback (`mail_catcher`), whose messages ar
 
 from __future__ import annotations
 
+from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -206,7 +207,10 @@ async def test_a_refused_or_unreachable_server_fails_the_attempt_so_it_is_retrie
     subject = Subject(organization_id=team.org.id, kind="ticket", id=ticket["id"])
     for port in (mail_catcher.port, free_port()):
         mailer = SmtpMailer(host="127.0.0.1", port=port, security="none", timeout=5)
-        emails = CustomerEmails(mailer, mail_from=MAIL_FROM, secret_key=SECRET)
+        emails = CustomerEmails(
+            mailer, mail_from=MAIL_FROM, secret_key=SECRET, public_url="http://parley.test",
+            tracking_link_ttl=timedelta(days=30),
+        )  # fmt: skip
         mail_catcher.refuse = port == mail_catcher.port
         try:
             with pytest.raises(Exception):  # noqa: B017 (aiosmtplib's errors, or OSError)
