@@ -13,7 +13,7 @@ import { Socket } from "/widget/shared/socket.js";
 import { createTicketDetail } from "/widget/views/tickets.js";
 
 const root = document.getElementById("track");
-const link = decodeURIComponent(location.hash.slice(1));
+const link = location.hash.slice(1); // base64url and dots: nothing to decode
 const i18n = createI18n("");
 const t = i18n.t;
 let session = null; // {token, channel, organizationName, ticket}

@@ -277,3 +277,19 @@ async def test_a_tracking_session_cannot_use_the_agent_socket(
         assert await ws.closed() == 4401
     finally:
         await ws.close()
+
+
+async def test_a_tracking_session_is_for_parleys_own_page_not_another_origin(
+    client: httpx.AsyncClient, team: Team, live_server: LiveServer
+) -> None:
+    """No organisation's widget origins apply: the page is Parley's (`/track`)."""
+    ticket = await make(client, team)
+    opened = await open_session(client, ticket)
+    async with session(live_server.widget_url, opened["token"], origin=live_server.origin) as page:
+        await page.subscribe(opened["channel"])
+    ws = await open_ws(live_server.widget_url, token=opened["token"], origin="https://evil.example")
+    try:
+        await ws.expect_error("origin_refused")
+        assert await ws.closed() == 4403
+    finally:
+        await ws.close()
