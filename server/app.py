@@ -51,12 +51,15 @@ from server.push.listener import PushListener
 from server.settings import Settings
 from server.tickets import embed_routes as ticket_embed_routes
 from server.tickets import routes as ticket_routes
+from server.tickets import tracking, tracking_routes
+from server.tickets.tracking import TrackedTicket
 from server.web.console_assets import console_routes
 from server.web.cors import EmbedCORSMiddleware, JsonErrorCORSMiddleware
 from server.web.endpoints import Api
 from server.web.idempotency import REPLAYED_HEADER, IdempotencyStore
 from server.web.openapi import build_openapi
 from server.web.timeouts import RequestBodyTimeout
+from server.web.tracking_assets import tracking_page_routes
 from server.web.unhandled import REQUEST_ID_HEADER, UnhandledErrorMiddleware
 from server.web.widget_assets import widget_routes
 
@@ -103,6 +106,7 @@ def build_api() -> Api:
     api.include(chat_routes.api)
     api.include(chat_embed_routes.api)
     api.include(ticket_embed_routes.api)
+    api.include(tracking_routes.api)
     return api
 
 
@@ -128,6 +132,13 @@ async def authenticate_visitor(request: Request) -> Contact:
         secret_key=settings.secret_key,
         ttl=timedelta(hours=settings.visitor_token_ttl_hours),
     )
+
+
+async def authenticate_tracker(request: Request) -> TrackedTicket:
+    """The ticket behind the request's tracking session token (the `/track` page)."""
+    token = _bearer_token(request, "tracking session token")
+    settings: Settings = request.app.state.parley.settings
+    return await tracking.authenticate_tracking_session(token=token, secret_key=settings.secret_key)
 
 
 async def _parley_error(request: Request, exc: Exception) -> Response:
@@ -260,8 +271,10 @@ def create_app(settings: Settings) -> Starlette:
             state.hub = realtime.hub
             router = routing.Router(realtime.hub.presence)
             customer_emails = CustomerEmails(
-                mailer_for(settings), mail_from=settings.mail_from, secret_key=settings.secret_key
-            )
+                mailer_for(settings), mail_from=settings.mail_from, secret_key=settings.secret_key,
+                public_url=settings.public_url,
+                tracking_link_ttl=timedelta(days=settings.tracking_link_ttl_days),
+            )  # fmt: skip
             agent_emails = AgentEmails(
                 mailer_for(settings), mail_from=settings.mail_from,
                 secret_key=settings.secret_key, public_url=settings.public_url,
@@ -296,10 +309,17 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", _healthz),
         Route("/readyz", _readyz),
         Route("/openapi.json", openapi_json),
-        *api.routes(authenticate, settings.max_body_bytes, authenticate_visitor, state.idempotency),
+        *api.routes(
+            authenticate,
+            settings.max_body_bytes,
+            authenticate_visitor,
+            state.idempotency,
+            authenticate_tracker,
+        ),
         *websocket_routes(ParleyGate(settings)),
         *widget_routes(),
         *console_routes(),
+        *tracking_page_routes(),
     ]
     middleware = [
         # A body sent too slowly ends in 408 (the request head's bound is the server's:

@@ -81,6 +81,8 @@ class Settings:
     inbound_email_per_sender_per_hour: int = 30
     # Where people reach this server, for links in emails; default http://localhost:PORT.
     public_url: str = ""
+    # How long the tracking link in a customer email opens its ticket (docs/email.md).
+    tracking_link_ttl_days: int = 30
 
     @property
     def uses_redis(self) -> bool:
@@ -151,6 +153,7 @@ class Settings:
                 env, "INBOUND_EMAIL_PER_SENDER_PER_HOUR", 30, low=1, high=100_000
             ),
         }
+        values["tracking_link_ttl_days"] = _int(env, "TRACKING_LINK_TTL_DAYS", 30, low=1, high=365)
         values["public_url"] = _public_url(
             _get(env, "PUBLIC_URL", ""), values["host"], values["port"]
         )

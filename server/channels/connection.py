@@ -24,7 +24,9 @@ from server.channels.protocol import Close, close_reason
 
 log = logging.getLogger(__name__)
 
-IdentityKind = Literal["agent", "integration", "contact"]
+# `tracker`: a ticket's tracking page (its id is the ticket's); like an integration it has no
+# presence, and it may subscribe to that ticket's `tracking` channel alone.
+IdentityKind = Literal["agent", "integration", "contact", "tracker"]
 # How long a close frame may wait behind a backlog the client has not read. A slow consumer
 # that reads again within this gets its frames and then the close code (4008); past it the
 # session ends and the connection is dropped without one.
@@ -46,8 +48,9 @@ class Identity:
 
     @property
     def person(self) -> str | None:
-        """The presence key of a person (`agent:7`, `contact:3`); integrations have none."""
-        return None if self.kind == "integration" else f"{self.kind}:{self.id}"
+        """The presence key of a person (`agent:7`, `contact:3`); integrations and tracking
+        pages have none."""
+        return None if self.kind in ("integration", "tracker") else f"{self.kind}:{self.id}"
 
     def describe(self) -> dict[str, object]:
         """What the `ready` frame says about who you are."""

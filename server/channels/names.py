@@ -8,6 +8,7 @@ A client names channels relative to the organisation it authenticated as (the *w
     contact:{id}     one customer's widget
     conversation:{id}  who is in one live chat and who is typing (presence only: the chat's
                      events go to the queue, the assignee and the customer's channel)
+    tracking:{id}    one ticket's tracking page: what its requester may see of that ticket
 
 Ids are positive decimal numbers of at most nine digits, written without leading zeros,
 so every channel has exactly one wire name. The server never trusts an organisation from
@@ -25,7 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal, cast, get_args
 
-ChannelKind = Literal["queue", "ticket", "agent", "contact", "conversation"]
+ChannelKind = Literal["queue", "ticket", "agent", "contact", "conversation", "tracking"]
 KINDS: tuple[str, ...] = get_args(ChannelKind)
 MAX_OBJECT_ID = 999_999_999
 KEY_PREFIX = "parley"
@@ -33,7 +34,7 @@ KEY_PREFIX = "parley"
 # ASCII digits only: `\d` would also accept other scripts' digits, which int() then parses.
 _ID = r"[1-9][0-9]{0,8}"
 _WIRE = re.compile(
-    rf"(?:(?P<queue>queue)|(?P<kind>ticket|agent|contact|conversation):(?P<id>{_ID}))"
+    rf"(?:(?P<queue>queue)|(?P<kind>ticket|agent|contact|conversation|tracking):(?P<id>{_ID}))"
 )
 _KEY = re.compile(rf"{KEY_PREFIX}:org:(?P<org>[1-9][0-9]*):(?P<wire>.*)", re.DOTALL)
 
@@ -105,6 +106,11 @@ def conversation(organization_id: int, conversation_id: int) -> Channel:
     return Channel(organization_id, "conversation", conversation_id)
 
 
+def tracking(organization_id: int, ticket_id: int) -> Channel:
+    """One ticket's tracking page: the public view of that ticket, nothing else."""
+    return Channel(organization_id, "tracking", ticket_id)
+
+
 def parse(organization_id: int, wire: str) -> Channel:
     """Map a client's wire name to a channel of the authenticated organisation.
 
@@ -118,7 +124,8 @@ def parse(organization_id: int, wire: str) -> Channel:
     if match is None:
         raise ValueError(
             f"invalid channel name {wire[:80]!r}: expected queue, ticket:<id>, agent:<id>, "
-            f"contact:<id> or conversation:<id> with an id from 1 to {MAX_OBJECT_ID}"
+            f"contact:<id>, conversation:<id> or tracking:<id> with an id from 1 to "
+            f"{MAX_OBJECT_ID}"
         )
     if match["queue"]:
         return queue(organization_id)

@@ -12,6 +12,10 @@ Which changes email the customer (docs/email.md):
   nothing: the customer's own reply reopens a ticket, and an agent asking the customer for
   something does so in a reply, which is emailed already.
 
+Every message carries the ticket's tracking link (PARLEY_PUBLIC_URL + `/track#<token>`,
+`server/tickets/tracking_links.py`), signed when it is sent, so the newest email always has a
+link that works for PARLEY_TRACKING_LINK_TTL_DAYS.
+
 Each message's Message-ID is derived from the ticket and the reply (or the delivery), so an
 attempt repeated after a crash sends the same Message-ID, which mail clients show once.
 """
@@ -31,6 +35,7 @@ from server.notify.mailer import Mailer
 from server.tickets.events import TicketCreated, TicketResponseAdded, TicketStatusChanged
 from server.tickets.models import Ticket, TicketResponse, TicketStatus
 from server.tickets.schemas import TicketOut
+from server.tickets.tracking_links import TrackingClaims, link_url
 
 STATUS_EMAILS = frozenset(
     {
@@ -61,10 +66,20 @@ class CustomerEmails:
     # 10 s, 20 s, … then hourly: about eight hours before a message is given up as dead.
     max_attempts = 16
 
-    def __init__(self, mailer: Mailer, *, mail_from: str, secret_key: str) -> None:
+    def __init__(
+        self,
+        mailer: Mailer,
+        *,
+        mail_from: str,
+        secret_key: str,
+        public_url: str,
+        tracking_link_ttl: timedelta,
+    ) -> None:
         self.mailer = mailer
         self.mail_from = mail_from
         self.secret_key = secret_key
+        self.public_url = public_url
+        self.tracking_link_days = tracking_link_ttl.days
         self.message_ids = EmailIds(secret_key, mail_from)
 
     def wants(self, event: Event, subject: Subject) -> bool:
@@ -108,6 +123,8 @@ class CustomerEmails:
             "ticket_subject": ticket.subject,
             # Only once an inbound provider posts replies to Parley does replying add to it.
             "replies_work": org.inbound_email_secret is not None,
+            "tracking_url": self._tracking_url(org.id, ticket),
+            "tracking_days": self.tracking_link_days,
         }
         subject_line = f"Re: [{ticket.reference}] {ticket.subject}"
         if isinstance(event, TicketCreated):
@@ -140,6 +157,14 @@ class CustomerEmails:
             automatic=kind != "public_reply",
         )
         await self.mailer.send(compose(envelope, text, html))
+
+    def _tracking_url(self, organization_id: int, ticket: TicketOut) -> str | None:
+        """The ticket's tracking page for its requester; none for a ticket whose requester
+        contact is gone (the page would refuse the link)."""
+        if ticket.requester_id is None:
+            return None
+        claims = TrackingClaims(organization_id, ticket.id, ticket.requester_id)
+        return link_url(self.public_url, self.secret_key, claims)
 
     async def _earlier_replies(
         self, organization_id: int, ticket_id: int, *, before: int | None

@@ -21,6 +21,9 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
         "resolved_more": "If you still need help, let us know.",
         "regards": "Kind regards,",
         "reply_hint": "Reply to this email to add to your request.",
+        "tracking": "Follow your request and reply to it online:",
+        "tracking_days": "This link works for {days} days; every email about your request "
+        "brings a new one.",
         "status.IN_PROGRESS": "In progress",
         "status.WAITING_ON_THIRD_PARTY": "Waiting on a third party",
         "status.CLOSED": "Closed",
@@ -48,6 +51,9 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
         "resolved_more": "Falls Sie weiterhin Hilfe brauchen, melden Sie sich bei uns.",
         "regards": "Mit freundlichen Grüßen",
         "reply_hint": "Antworten Sie auf diese E-Mail, um Ihrer Anfrage etwas hinzuzufügen.",
+        "tracking": "Ihre Anfrage online verfolgen und beantworten:",
+        "tracking_days": "Dieser Link gilt {days} Tage; jede E-Mail zu Ihrer Anfrage bringt "
+        "einen neuen.",
         "status.IN_PROGRESS": "In Bearbeitung",
         "status.WAITING_ON_THIRD_PARTY": "Wartet auf Dritte",
         "status.CLOSED": "Geschlossen",

@@ -2,7 +2,9 @@
 
 Agents may subscribe to the organisation's queue, any of its tickets and conversations, and
 their own `agent:{id}` channel; integrations (API keys) the same but no agent's channel;
-customers (visitor tokens) only their own `contact:{id}` channel and their own conversations.
+customers (visitor tokens) only their own `contact:{id}` channel and their own conversations;
+a ticket's tracking page (a tracking session token on the widget endpoint) only that ticket's
+`tracking:{id}` channel.
 A ticket or conversation that does not exist in the organisation, or a conversation that is
 another customer's, answers `not_found` either way, so ids reveal nothing.
 """
@@ -18,6 +20,7 @@ from server.channels.connection import Identity
 from server.channels.protocol import BadFrame
 from server.chat.models import Conversation
 from server.settings import Settings
+from server.tickets import tracking, tracking_links
 from server.tickets.models import Ticket
 
 
@@ -29,6 +32,8 @@ class ParleyGate:
         self._visitor_ttl = timedelta(hours=settings.visitor_token_ttl_hours)
 
     async def admit(self, token: str, endpoint: Endpoint) -> Admission:
+        if endpoint == "widget" and token.startswith(tracking_links.SESSION_PREFIX):
+            return await self._admit_tracker(token)
         if endpoint == "widget":
             return await self._admit_visitor(token)
         principal = await sessions.authenticate_token(token)
@@ -66,6 +71,25 @@ class ParleyGate:
         )  # fmt: skip
         return Admission(identity, widget_origins=tuple(org_settings.allowed_origins(org)))
 
+    async def _admit_tracker(self, token: str) -> Admission:
+        async def revalidate() -> object:
+            # Ends the socket when the session expires or its ticket is deleted or moves to
+            # another requester.
+            return await tracking.authenticate_tracking_session(
+                token=token, secret_key=self._secret_key
+            )
+
+        tracked = await tracking.authenticate_tracking_session(
+            token=token, secret_key=self._secret_key
+        )
+        identity = Identity(
+            organization_id=tracked.organization.id, kind="tracker", id=tracked.ticket.id,
+            name=tracked.contact.name or tracked.ticket.requester_name or "Customer",
+            revalidate=revalidate,
+        )  # fmt: skip
+        # The page is Parley's own (`/track`): no organisation's widget origins apply.
+        return Admission(identity)
+
     async def may_subscribe(self, identity: Identity, channel: names.Channel) -> None:
         who = identity
         allowed = {
@@ -77,6 +101,7 @@ class ParleyGate:
             "contact": lambda c: (
                 c == names.contact(who.organization_id, who.id) or c.kind == "conversation"
             ),
+            "tracker": lambda c: c == names.tracking(who.organization_id, who.id),
         }[who.kind](channel)
         if not allowed:
             raise BadFrame("forbidden", f"You may not subscribe to {channel.wire}.")

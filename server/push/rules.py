@@ -3,7 +3,8 @@
 - Tickets: every agent of the organisation gets the full event on the `queue` channel and on
   the ticket's own channel; the agents an assignment moves between also on their `agent:{id}`
   channel; the requester (their `contact:{id}` channel) gets the public projection of what is
-  news to a customer, never an internal note, an assignment or an agent-only field.
+  news to a customer, never an internal note, an assignment or an agent-only field; the
+  ticket's tracking page (`tracking:{id}`) gets that same projection, for that ticket only.
 - Live chat: every agent gets every chat event in full on `queue` (the queue views, unread
   counts and internal notes live there); the agents an assignment or transfer moves between
   also on their own channel; the customer gets the public projection on their contact
@@ -74,7 +75,8 @@ def _ticket(event: tickets.TicketEvent, subject: Subject) -> list[Delivery]:
     ]
     if isinstance(event, tickets.TicketAssigned):
         out += [Delivery(names.agent(org, a).key, event.type, full) for a in subject.agent_ids]
-    return out + _to_contact(subject, ticket_projection(event))
+    public = ticket_projection(event)
+    return out + _to_contact(subject, public) + _to_tracking(subject, public)
 
 
 def _conversation(event: chat.ChatEvent, subject: Subject) -> list[Delivery]:
@@ -91,6 +93,15 @@ def _to_contact(subject: Subject, projection: BaseModel | None) -> list[Delivery
         return []
     data = projection.model_dump(mode="json", by_alias=True, exclude={"type"})
     key = names.contact(subject.organization_id, subject.contact_id).key
+    return [Delivery(key, projection.type, data)]  # type: ignore[attr-defined]
+
+
+def _to_tracking(subject: Subject, projection: BaseModel | None) -> list[Delivery]:
+    """The ticket's tracking page sees what its requester's widget sees of it."""
+    if projection is None:
+        return []
+    data = projection.model_dump(mode="json", by_alias=True, exclude={"type"})
+    key = names.tracking(subject.organization_id, subject.id).key
     return [Delivery(key, projection.type, data)]  # type: ignore[attr-defined]
 
 

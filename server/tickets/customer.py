@@ -106,6 +106,21 @@ async def add_customer_reply(
     where = ref_filter(ref, org.ticket_prefix)
     if "id" in where and not 0 < where["id"] <= MAX_ID:
         raise NotFound(f"Ticket {ref.strip()!r} not found.")
+    return await _reply_to_own(org, contact, where, content, missing=ref.strip())
+
+
+async def add_tracked_reply(
+    *, contact: Contact, ticket_id: int, content: str
+) -> tuple[TicketResponse, LoadedTicket]:
+    """The requester's public reply from the ticket's tracking page (whose session names the
+    ticket and the contact): the same reply, with the same rules, as from the widget."""
+    org = await Organization.get(id=contact.organization_id)
+    return await _reply_to_own(org, contact, {"id": ticket_id}, content, missing=str(ticket_id))
+
+
+async def _reply_to_own(
+    org: Organization, contact: Contact, where: dict[str, int], content: str, *, missing: str
+) -> tuple[TicketResponse, LoadedTicket]:
     actor = _actor(contact)
     async with in_transaction() as conn:
         ticket = await (
@@ -115,7 +130,7 @@ async def add_customer_reply(
             .first()
         )
         if ticket is None:
-            raise NotFound(f"Ticket {ref.strip()!r} not found.")
+            raise NotFound(f"Ticket {missing!r} not found.")
         status = TicketStatus(ticket.status)
         if status in _CLOSED:
             raise TicketClosed(

@@ -1,5 +1,6 @@
 """What a customer may see of their tickets: the public view (status, priority, category, a
-timeline and the public replies), found by reference + email or as the widget's visitor.
+timeline and the public replies), found by reference + email, as the widget's visitor, or
+through the tracking link of a customer email (`server/tickets/tracking_links.py`).
 
 Never internal notes, assignees, tags, custom fields, metadata or SLA clocks. A lookup by
 reference and email answers the same 404 whether the reference or the email is wrong, so the
@@ -8,7 +9,8 @@ endpoint cannot be used to find out which references exist.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import Field
@@ -16,6 +18,7 @@ from pydantic import Field
 from server.accounts.models import Contact, Organization
 from server.db import MAX_ID
 from server.errors import NotFound
+from server.tickets import tracking_links
 from server.tickets.lookups import ref_filter
 from server.tickets.models import (
     ActivityType,
@@ -28,6 +31,7 @@ from server.tickets.models import (
 from server.tickets.numbering import format_reference
 from server.tickets.presenters import public_response, response_out
 from server.tickets.schemas import PublicResponse
+from server.tickets.tracking_links import TrackingClaims
 from server.web.schema import ResponseModel, lower_case
 
 # Activity that tells a customer something: the ticket was opened or its status moved.
@@ -163,3 +167,51 @@ async def own_ticket(*, contact: Contact, ref: str) -> PublicTicketView:
     if ticket is None:
         raise NotFound(f"Ticket {ref.strip()!r} not found.")
     return await public_view(ticket, org.ticket_prefix)
+
+
+# --- the tracking page -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrackedTicket:
+    """The one ticket a tracking session may read and answer, and who it is for."""
+
+    claims: TrackingClaims
+    organization: Organization
+    ticket: Ticket
+    contact: Contact
+
+    async def view(self) -> PublicTicketView:
+        return await public_view(self.ticket, self.organization.ticket_prefix)
+
+
+async def tracked_ticket(claims: TrackingClaims, kind: tracking_links.Kind) -> TrackedTicket:
+    """What `claims` name, if it still stands: the ticket exists in the organisation and its
+    requester is still the named contact. Else the same 401 as a forged token, so a link to a
+    deleted ticket or to another organisation's says nothing about either."""
+    ticket = await Ticket.get_or_none(id=claims.ticket_id, organization_id=claims.organization_id)
+    if ticket is None or ticket.requester_id != claims.contact_id:
+        raise tracking_links.invalid(kind)
+    org_id = ticket.organization_id
+    contact = await Contact.get_or_none(id=claims.contact_id, organization_id=org_id)
+    org = await Organization.get_or_none(id=claims.organization_id)
+    if contact is None or org is None:
+        raise tracking_links.invalid(kind)
+    return TrackedTicket(claims=claims, organization=org, ticket=ticket, contact=contact)
+
+
+async def open_tracking_session(
+    *, link: str, secret_key: str, link_ttl: timedelta
+) -> tuple[str, datetime, TrackedTicket]:
+    """Trade a tracking link's token for a session token on the same ticket (and when it
+    expires): 401 `reason: expired` for an old link, `reason: invalid` for anything else."""
+    claims = tracking_links.verify(secret_key, "link", link.strip(), ttl=link_ttl)
+    tracked = await tracked_ticket(claims, "link")
+    session = tracking_links.sign(secret_key, "session", claims)
+    return session, tracking_links.session_expiry(), tracked
+
+
+async def authenticate_tracking_session(*, token: str, secret_key: str) -> TrackedTicket:
+    """The ticket a valid session token names (Bearer on /api/track/*, the widget socket)."""
+    claims = tracking_links.verify(secret_key, "session", token, ttl=tracking_links.SESSION_TTL)
+    return await tracked_ticket(claims, "session")

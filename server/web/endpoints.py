@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     # authenticators at runtime, through `Api.routes`).
     from server.accounts.models import Contact
     from server.accounts.principal import Principal
+    from server.tickets.tracking import TrackedTicket
 
 
 class Access(StrEnum):
@@ -37,6 +38,8 @@ class Access(StrEnum):
     ADMIN = "admin"
     # A customer's widget: a visitor token (`prl_vt_`), naming one contact.
     VISITOR = "visitor"
+    # A ticket's tracking page: a tracking session token (`prl_ts_`), naming one ticket.
+    TRACKER = "tracker"
 
 
 @dataclass
@@ -48,6 +51,7 @@ class Call:
     body: Any = None
     query: Any = None
     visitor: Contact | None = None
+    tracker: TrackedTicket | None = None
 
     @property
     def path(self) -> dict[str, Any]:
@@ -65,10 +69,17 @@ class Call:
         assert self.visitor is not None
         return self.visitor
 
+    @property
+    def tracked(self) -> TrackedTicket:
+        """The tracking session's ticket (endpoints with TRACKER access always have one)."""
+        assert self.tracker is not None
+        return self.tracker
+
 
 Handler = Callable[[Call], Awaitable[BaseModel | Response | None]]
 Authenticator = Callable[[Request], Awaitable["Principal"]]
 VisitorAuthenticator = Callable[[Request], Awaitable["Contact"]]
+TrackerAuthenticator = Callable[[Request], Awaitable["TrackedTicket"]]
 
 
 @dataclass
@@ -153,6 +164,7 @@ class Api:
         body_limit: int,
         authenticate_visitor: VisitorAuthenticator | None = None,
         idempotency: IdempotencyStore | None = None,
+        authenticate_tracker: TrackerAuthenticator | None = None,
     ) -> list[Route]:
         by_path: dict[str, dict[str, Endpoint]] = {}
         for ep in self.endpoints:
@@ -162,7 +174,14 @@ class Api:
         return [
             Route(
                 path,
-                _dispatcher(methods, authenticate, body_limit, authenticate_visitor, idempotency),
+                _dispatcher(
+                    methods,
+                    authenticate,
+                    body_limit,
+                    authenticate_visitor,
+                    idempotency,
+                    authenticate_tracker,
+                ),
                 methods=list(methods),
             )
             for path, methods in by_path.items()
@@ -175,12 +194,18 @@ def _dispatcher(
     body_limit: int,
     authenticate_visitor: VisitorAuthenticator | None,
     idempotency_store: IdempotencyStore | None,
+    authenticate_tracker: TrackerAuthenticator | None = None,
 ) -> Callable[[Request], Awaitable[Response]]:
     async def dispatch(request: Request) -> Response:
         ep = methods[request.method if request.method != "HEAD" else "GET"]
         principal: Principal | None = None
         visitor: Contact | None = None
-        if ep.access is Access.VISITOR:
+        tracker: TrackedTicket | None = None
+        if ep.access is Access.TRACKER:
+            if authenticate_tracker is None:
+                raise RuntimeError(f"{ep.path} needs a tracking session authenticator")
+            tracker = await authenticate_tracker(request)
+        elif ep.access is Access.VISITOR:
             if authenticate_visitor is None:
                 raise RuntimeError(f"{ep.path} needs a visitor authenticator")
             visitor = await authenticate_visitor(request)
@@ -192,12 +217,15 @@ def _dispatcher(
         query = parse_query(ep.query, request) if ep.query else None
         raw = await read_body(request, limit=body_limit) if ep.body else b""
         body = parse_model(ep.body, parse_json(raw)) if ep.body else None
-        call = Call(request=request, principal=principal, body=body, query=query, visitor=visitor)
+        call = Call(
+            request=request, principal=principal, body=body, query=query, visitor=visitor,
+            tracker=tracker,
+        )  # fmt: skip
         if key is None:
             return await _answer(ep, call)
         assert idempotency_store is not None  # checked when the routes were built
         return await idempotency_store.run(
-            scope=_caller_scope(principal, visitor),
+            scope=_caller_scope(principal, visitor, tracker),
             key=key,
             fingerprint=idempotency.fingerprint(request, raw),
             answer=lambda: _answer(ep, call),
@@ -220,8 +248,14 @@ async def _answer(ep: Endpoint, call: Call) -> Response:
     )
 
 
-def _caller_scope(principal: Principal | None, visitor: Contact | None) -> str:
-    """Whose idempotency keys these are: one organisation's agent, API key or contact."""
+def _caller_scope(
+    principal: Principal | None, visitor: Contact | None, tracker: TrackedTicket | None = None
+) -> str:
+    """Whose idempotency keys these are: one organisation's agent, API key or contact (in
+    the widget, or on one ticket's tracking page)."""
+    if tracker is not None:
+        c = tracker.claims
+        return f"org:{c.organization_id}:tracking:{c.ticket_id}:contact:{c.contact_id}"
     if visitor is not None:
         return f"org:{visitor.organization_id}:contact:{visitor.id}"
     assert principal is not None  # idempotent endpoints are never public

@@ -175,6 +175,8 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
             op["parameters"] = params
         if ep.access is Access.VISITOR:
             op["security"] = [{"visitor": []}]
+        elif ep.access is Access.TRACKER:
+            op["security"] = [{"tracking": []}]
         elif ep.access is not Access.PUBLIC:
             op["security"] = [{"bearer": []}]
         if ep.body:
@@ -238,6 +240,11 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "A visitor token (prl_vt_) from /api/embed/session.",
+                },
+                "tracking": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A tracking session token (prl_ts_) from /api/track/session.",
                 },
             },
         },

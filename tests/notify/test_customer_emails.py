@@ -4,6 +4,8 @@ delivery, and a real SMTP server on loopback (`mail_catcher`), whose messages ar
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -206,7 +208,10 @@ async def test_a_refused_or_unreachable_server_fails_the_attempt_so_it_is_retrie
     subject = Subject(organization_id=team.org.id, kind="ticket", id=ticket["id"])
     for port in (mail_catcher.port, free_port()):
         mailer = SmtpMailer(host="127.0.0.1", port=port, security="none", timeout=5)
-        emails = CustomerEmails(mailer, mail_from=MAIL_FROM, secret_key=SECRET)
+        emails = CustomerEmails(
+            mailer, mail_from=MAIL_FROM, secret_key=SECRET, public_url="http://parley.test",
+            tracking_link_ttl=timedelta(days=30),
+        )  # fmt: skip
         mail_catcher.refuse = port == mail_catcher.port
         try:
             with pytest.raises(Exception):  # noqa: B017 (aiosmtplib's errors, or OSError)
@@ -214,3 +219,42 @@ async def test_a_refused_or_unreachable_server_fails_the_attempt_so_it_is_retrie
         finally:
             mail_catcher.refuse = False
     assert len(mail_catcher.messages_to(ticket["requesterEmail"])) == 1
+
+
+TRACKING_LINK = re.compile(r"https?://\S+/track#(prl_tl_[A-Za-z0-9_.\-]+)")
+
+
+async def test_every_customer_email_carries_a_working_tracking_link(
+    client: httpx.AsyncClient, team: Team, mail_catcher: MailCatcher
+) -> None:
+    """The link in the text and HTML bodies of each message opens that ticket's page: its
+    token trades for a session on that ticket (tests/tickets/test_tracking_routes.py)."""
+    ticket = await create(client, team)
+    ref, to = ticket["reference"], ticket["requesterEmail"]
+    await reply(client, team, ref, "Have you tried unplugging it?")
+    await move(client, team, ref, "RESOLVED")
+    messages = await mail_catcher.wait_for(to, 3)
+    assert len(messages) == 3
+    for message in messages:
+        text, html = text_of(message), html_of(message)
+        assert "Follow your request and reply to it online:" in text
+        (token,) = TRACKING_LINK.findall(text)
+        found = TRACKING_LINK.search(text)
+        assert found is not None and f'href="{found[0]}"' in html
+        assert "This link works for 30 days" in text
+        opened = await client.post("/api/track/session", json={"link": token})
+        assert opened.status_code == 201, opened.text
+        assert opened.json()["ticket"]["reference"] == ref
+        assert opened.json()["channel"] == f"tracking:{ticket['id']}"
+
+
+async def test_the_tracking_link_speaks_german_too(
+    client: httpx.AsyncClient, team: Team, mail_catcher: MailCatcher
+) -> None:
+    await set_email(client, team, locale="de")
+    ticket = await create(client, team)
+    (message,) = await mail_catcher.wait_for(ticket["requesterEmail"], 1)
+    text = text_of(message)
+    assert "Ihre Anfrage online verfolgen und beantworten:" in text
+    assert "Dieser Link gilt 30 Tage" in text
+    assert TRACKING_LINK.search(text) is not None

@@ -54,7 +54,7 @@ def test_agents_always_get_the_full_event_and_customers_only_projections(
     assert len(keys) == len(set(keys))
     for delivery in found:
         wire = {"type": delivery.type, **delivery.data}
-        if delivery.key.startswith(f"parley:org:{ORG}:contact:"):
+        if delivery.key.startswith((f"parley:org:{ORG}:contact:", f"parley:org:{ORG}:tracking:")):
             assert PUBLIC_EVENT.validate_python(wire).type == event.type
         else:
             assert AGENT_EVENT.validate_python(wire) == event
@@ -69,10 +69,35 @@ def test_an_internal_note_never_reaches_the_contact_channel() -> None:
 
 def test_a_public_reply_reaches_the_requester_without_agent_fields() -> None:
     reply = events.TicketResponseAdded(ticket=ticket(), response=response(internal=False))
-    public = wires(reply)["parley:org:4:contact:5"]
-    text = str(public)
-    for secret in ("bob@example.com", "203.0.113.7", "vip", "isInternal", "assignee"):
-        assert secret not in text
+    for channel in ("contact:5", "tracking:7"):
+        public = wires(reply)[f"parley:org:4:{channel}"]
+        text = str(public)
+        for secret in ("bob@example.com", "203.0.113.7", "vip", "isInternal", "assignee"):
+            assert secret not in text
+
+
+def test_the_tracking_page_gets_what_the_requester_gets_of_that_ticket_alone() -> None:
+    """`tracking:{ticket id}`: the same projection as the requester's own channel, for every
+    event type (none where the requester gets none: internal notes, assignments, changes that
+    are not news), and never another ticket's."""
+    for event in ALL_EVENTS:
+        found = wires(event)
+        tracking = {k: v for k, v in found.items() if ":tracking:" in k}
+        contact = found.get("parley:org:4:contact:5")
+        if contact is None:
+            assert tracking == {}, event
+        else:
+            assert tracking == {"parley:org:4:tracking:7": contact}, event
+
+
+def test_an_internal_note_never_reaches_the_tracking_page() -> None:
+    note = events.TicketResponseAdded(ticket=ticket(), response=response(internal=True))
+    assert not any(":tracking:" in key for key in wires(note))
+    # Nor does a ticket whose requester is gone (no contact) lose its page's public events.
+    orphan = Subject(organization_id=ORG, kind="ticket", id=7, contact_id=None)
+    reply = events.TicketResponseAdded(ticket=ticket(), response=response(internal=False))
+    assert "parley:org:4:tracking:7" in wires(reply, orphan)
+    assert not any(":tracking:" in key for key in wires(note, orphan))
 
 
 def test_assignments_reach_both_agents_and_never_the_customer() -> None:

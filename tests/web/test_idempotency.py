@@ -430,6 +430,7 @@ def test_the_posts_that_create_are_idempotent() -> None:
         ("POST", "/api/tickets/from-chat/{conversation_id:id}"),
         ("POST", "/api/embed/tickets"),
         ("POST", "/api/embed/tickets/{ref}/responses"),
+        ("POST", "/api/track/ticket/responses"),
     }
 
 

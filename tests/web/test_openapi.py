@@ -105,7 +105,8 @@ async def test_operation_matches_its_declaration(document: dict[str, Any], ep: E
     if ep.access is Access.PUBLIC:
         assert "security" not in op
     else:
-        scheme = "visitor" if ep.access is Access.VISITOR else "bearer"
+        schemes = {Access.VISITOR: "visitor", Access.TRACKER: "tracking"}
+        scheme = schemes.get(ep.access, "bearer")
         assert op["security"] == [{scheme: []}]
         assert "401" in op["responses"]
     if ep.access is Access.ADMIN:

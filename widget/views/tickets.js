@@ -1,23 +1,20 @@
 // The "My tickets" tab: the visitor's own tickets, a lookup by reference + email (the public
-// status endpoint), and a ticket's detail (status, priority, category, timeline, public
-// replies, a reply box), kept current by the contact channel's ticket events.
+// status endpoint), and a ticket's detail, kept current by the contact channel's ticket events.
+// The detail is the tracking page's too (/track); here, since a module costs the size budget.
 
 import { ApiError, retryKey } from "../shared/api.js";
 import { clear, focusFirst, h, isEmail, linkify, show } from "../shared/dom.js";
 import { TICKET_DELETED, TICKET_RESPONSE_ADDED, TICKET_STATUS_CHANGED } from "../shared/events.js";
 
 const PAGE_SIZE = 20;
-const NO_REPLIES = ["CLOSED", "CANCELLED"];
+const ownPath = (ref) => `/api/embed/tickets/${encodeURIComponent(ref)}`;
 
 export function createTickets(ctx) {
-  const replyKey = retryKey(); // the same form sent again is the same create
   const { t, i18n, api } = ctx;
   let items = [];
   let total = 0;
   let page = 1;
   let loaded = false;
-  let detail = null; // {ticket, own}
-  let reloadTimer = null;
 
   // --- overview: own tickets and the lookup form --------------------------------------------
   const listEl = h("ul", { class: "ticket-list", "data-parley": "tickets" });
@@ -65,57 +62,8 @@ export function createTickets(ctx) {
   );
   const overview = h("div", { class: "tickets-overview" }, own, lookup);
 
-  // --- detail -------------------------------------------------------------------------------
-  const backButton = i18n.bind(
-    h("button", { type: "button", class: "btn btn--quiet", "data-parley": "back-to-tickets", onclick: closeDetail }),
-    "backToTickets"
-  );
-  const refEl = h("p", { class: "muted" });
-  const titleEl = h("h3", { class: "detail__title", tabindex: -1 });
-  const statusEl = h("span", { class: "status", "data-parley": "ticket-status" });
-  const metaEl = h("dl", { class: "detail__meta" });
-  const thread = h("ol", { class: "thread" });
-  // The thread is redrawn on every change; only what is new is read out, from here.
-  const announcer = h("p", { class: "vh", role: "status" });
-  const replyInput = h("textarea", { "data-parley": "ticket-reply", id: "parley-ticket-reply", rows: 3 });
-  const replyError = h("p", { class: "field-error", id: "parley-reply-err", role: "alert", hidden: true });
-  replyInput.setAttribute("aria-describedby", replyError.id);
-  const replySend = i18n.bind(
-    h("button", {
-      type: "button",
-      class: "btn btn--primary",
-      "data-parley": "ticket-reply-send",
-      onclick: sendReply
-    }),
-    "sendReply"
-  );
-  const replyBox = h(
-    "div",
-    { class: "reply" },
-    i18n.bind(h("label", { for: replyInput.id }), "yourReply"),
-    replyInput,
-    replyError,
-    h("div", { class: "actions" }, replySend)
-  );
-  const closedNote = i18n.bind(h("p", { class: "muted", hidden: true }), "ticketClosed");
-  const detailEl = h(
-    "section",
-    { class: "detail", "data-parley": "ticket-detail", hidden: true },
-    backButton,
-    refEl,
-    titleEl,
-    h("p", {}, statusEl),
-    metaEl,
-    thread,
-    announcer,
-    closedNote,
-    replyBox
-  );
-  const el = h("div", { class: "tickets-view" }, overview, detailEl);
-
-  function statusText(status) {
-    return t(`status.${status}`);
-  }
+  const detail = createTicketDetail(ctx, { path: ownPath, back: closeDetail, replied: upsertItem });
+  const el = h("div", { class: "tickets-view" }, overview, detail.el);
 
   // --- list ---------------------------------------------------------------------------------
   function renderList() {
@@ -136,7 +84,7 @@ export function createTickets(ctx) {
             },
             h("span", { class: "ticket-item__ref" }, tk.reference),
             h("span", { class: "ticket-item__subject" }, tk.subject),
-            h("span", { class: `status status--${tk.status.toLowerCase()}` }, statusText(tk.status))
+            h("span", { class: `status status--${tk.status.toLowerCase()}` }, t(`status.${tk.status}`))
           )
         )
       );
@@ -173,7 +121,7 @@ export function createTickets(ctx) {
     page = 1;
     loaded = true;
     renderList();
-    if (detail && detail.own) await reloadDetail();
+    await detail.reload();
   }
 
   async function loadMore() {
@@ -188,115 +136,23 @@ export function createTickets(ctx) {
     }
   }
 
-  // --- detail -------------------------------------------------------------------------------
   function showDetail(ticket, isOwn) {
-    detail = { ticket, own: isOwn };
-    replyInput.value = "";
-    show(replyError, false);
-    renderDetail();
     show(overview, false);
-    show(detailEl, true);
-    titleEl.focus();
+    detail.open(ticket, isOwn);
   }
 
   function closeDetail() {
-    const ref = detail && detail.ticket.reference;
-    detail = null;
-    show(detailEl, false);
+    const ref = detail.shown();
+    detail.close();
     show(overview, true);
     const item = ref && listEl.querySelector(`[data-ref="${CSS.escape(ref)}"]`);
     if (item) item.focus();
     else focusFirst(overview);
   }
 
-  function renderDetail() {
-    const tk = detail.ticket;
-    detailEl.dataset.ref = tk.reference;
-    refEl.textContent = tk.reference;
-    titleEl.textContent = tk.subject;
-    statusEl.dataset.status = tk.status;
-    statusEl.className = `status status--${tk.status.toLowerCase()}`;
-    statusEl.textContent = statusText(tk.status);
-    const meta = [];
-    if (tk.priority) meta.push(["priority", t(`priority.${tk.priority}`)]);
-    if (tk.category) meta.push(["category", tk.category]);
-    if (tk.createdAt) meta.push(["created", i18n.date(tk.createdAt, true)]);
-    metaEl.replaceChildren(...meta.flatMap(([k, v]) => [h("dt", {}, t(k)), h("dd", {}, v)]));
-
-    // One thread in time order: public replies, with the status changes between them.
-    const entries = (tk.responses || []).map((r) => ({ at: r.createdAt, response: r }));
-    for (const e of tk.timeline || []) if (e.kind !== "reply") entries.push({ at: e.at, event: e });
-    entries.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-    clear(thread);
-    for (const entry of entries) thread.append(entry.response ? responseEl(entry.response) : eventEl(entry.event));
-
-    const closed = NO_REPLIES.includes(tk.status);
-    show(replyBox, detail.own && !closed);
-    show(closedNote, detail.own && closed);
-  }
-
-  function responseEl(r) {
-    const mine = r.authorType === "CUSTOMER";
-    return h(
-      "li",
-      {
-        class: `resp ${mine ? "resp--mine" : "resp--theirs"}`,
-        "data-parley": "ticket-response",
-        "data-response-id": r.id
-      },
-      h(
-        "div",
-        { class: "msg__meta" },
-        h("span", { class: "msg__author" }, mine ? t("you") : r.authorName || t("support")),
-        h("time", { datetime: r.createdAt }, i18n.date(r.createdAt, true))
-      ),
-      h("div", { class: "msg__body", "data-parley": "body" }, linkify(r.content))
-    );
-  }
-
-  function eventEl(e) {
-    const text =
-      e.kind === "created"
-        ? t("timelineCreated")
-        : t("timelineStatus", { status: statusText(e.status) });
-    return h(
-      "li",
-      { class: "thread__event", "data-parley": "timeline-event", "data-kind": e.kind },
-      text,
-      " · ",
-      h("time", { datetime: e.at }, i18n.date(e.at, true))
-    );
-  }
-
-  function addResponse(response) {
-    if (!detail || !response) return;
-    const responses = detail.ticket.responses || [];
-    if (responses.some((r) => r.id === response.id)) return;
-    detail.ticket = { ...detail.ticket, responses: [...responses, response] };
-  }
-
-  async function reloadDetail() {
-    if (!detail) return;
-    const ref = detail.ticket.reference;
-    try {
-      const r = await api("GET", `/api/embed/tickets/${encodeURIComponent(ref)}`);
-      if (detail && detail.ticket.reference === ref) {
-        detail = { ticket: r.ticket, own: true };
-        renderDetail();
-      }
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.status !== 404) console.warn("Parley:", err);
-    }
-  }
-
-  function scheduleReload() {
-    clearTimeout(reloadTimer);
-    reloadTimer = setTimeout(reloadDetail, 250);
-  }
-
   async function openOwn(ref) {
     try {
-      const r = await api("GET", `/api/embed/tickets/${encodeURIComponent(ref)}`);
+      const r = await api("GET", ownPath(ref));
       showDetail(r.ticket, true);
     } catch (err) {
       ctx.notice.error(err);
@@ -313,7 +169,7 @@ export function createTickets(ctx) {
    * visitor's own, else the lookup form with the reference filled in. A visitor without a
    * session has no tickets: no session is made just to find that out. */
   async function openRef(ref) {
-    if (detail) closeDetail();
+    if (detail.shown()) closeDetail();
     refInput.value = ref;
     show(lookupError, false);
     if (ctx.hasSession()) {
@@ -321,7 +177,7 @@ export function createTickets(ctx) {
         if (!loaded || !ownRef(ref)) await refetch();
         const mine = ownRef(ref);
         if (mine) {
-          const r = await api("GET", `/api/embed/tickets/${encodeURIComponent(mine)}`);
+          const r = await api("GET", ownPath(mine));
           showDetail(r.ticket, true);
           return;
         }
@@ -370,6 +226,196 @@ export function createTickets(ctx) {
     }
   }
 
+  /** A ticket event from the contact channel (`ticket` is the public projection). */
+  function apply(event, data) {
+    const ticket = data.ticket;
+    const ref = ticket ? ticket.reference : data.reference;
+    const open = detail.shown() === ref;
+    if (event === TICKET_DELETED) {
+      const before = items.length;
+      items = items.filter((x) => x.reference !== ref);
+      total -= before - items.length;
+      renderList();
+      if (open) {
+        closeDetail();
+        ctx.notice.show(t("ticketDeleted"));
+      }
+      return;
+    }
+    upsertItem(ticket);
+    if (open) detail.apply(event, data);
+  }
+
+  renderList();
+  return {
+    el,
+    refetch,
+    apply,
+    upsertItem,
+    openRef,
+    render() {
+      renderList();
+      detail.render();
+    },
+    focus() {
+      if (detail.shown()) detail.focus();
+      else (listEl.querySelector("button") || refInput).focus();
+    },
+    reset() {
+      items = [];
+      total = 0;
+      loaded = false;
+      if (detail.shown()) closeDetail();
+      renderList();
+    }
+  };
+}
+
+// One ticket as its customer sees it, with a reply box. `path(ref)`: where it is read; replies go
+// to path + "/responses".
+const NO_REPLIES = ["CLOSED", "CANCELLED"];
+
+export function createTicketDetail(ctx, { path, back, replied }) {
+  const replyKey = retryKey(); // the same form sent again is the same create
+  const { t, i18n, api } = ctx;
+  let detail = null; // {ticket, own}
+  let reloadTimer = null;
+
+  const refEl = h("p", { class: "muted" });
+  const titleEl = h("h3", { class: "detail__title", tabindex: -1 });
+  const statusEl = h("span", { class: "status", "data-parley": "ticket-status" });
+  const metaEl = h("dl", { class: "detail__meta" });
+  const thread = h("ol", { class: "thread" });
+  // The thread is redrawn on every change; only what is new is read out, from here.
+  const announcer = h("p", { class: "vh", role: "status" });
+  const replyInput = h("textarea", { "data-parley": "ticket-reply", id: "parley-ticket-reply", rows: 3 });
+  const replyError = h("p", { class: "field-error", id: "parley-reply-err", role: "alert", hidden: true });
+  replyInput.setAttribute("aria-describedby", replyError.id);
+  const replySend = i18n.bind(
+    h("button", { type: "button", class: "btn btn--primary", "data-parley": "ticket-reply-send", onclick: sendReply }),
+    "sendReply"
+  );
+  const replyBox = h(
+    "div",
+    { class: "reply" },
+    i18n.bind(h("label", { for: replyInput.id }), "yourReply"),
+    replyInput,
+    replyError,
+    h("div", { class: "actions" }, replySend)
+  );
+  const closedNote = i18n.bind(h("p", { class: "muted", hidden: true }), "ticketClosed");
+  const el = h(
+    "section",
+    { class: "detail", "data-parley": "ticket-detail", hidden: true },
+    back &&
+      i18n.bind(
+        h("button", { type: "button", class: "btn btn--quiet", "data-parley": "back-to-tickets", onclick: back }),
+        "backToTickets"
+      ),
+    refEl,
+    titleEl,
+    h("p", {}, statusEl),
+    metaEl,
+    thread,
+    announcer,
+    closedNote,
+    replyBox
+  );
+
+  const statusText = (status) => t(`status.${status}`);
+
+  function open(ticket, own) {
+    detail = { ticket, own };
+    replyInput.value = "";
+    show(replyError, false);
+    render();
+    show(el, true);
+    titleEl.focus();
+  }
+
+  function render() {
+    if (!detail) return;
+    const tk = detail.ticket;
+    el.dataset.ref = tk.reference;
+    refEl.textContent = tk.reference;
+    titleEl.textContent = tk.subject;
+    statusEl.dataset.status = tk.status;
+    statusEl.className = `status status--${tk.status.toLowerCase()}`;
+    statusEl.textContent = statusText(tk.status);
+    const meta = [];
+    if (tk.priority) meta.push(["priority", t(`priority.${tk.priority}`)]);
+    if (tk.category) meta.push(["category", tk.category]);
+    if (tk.createdAt) meta.push(["created", i18n.date(tk.createdAt, true)]);
+    metaEl.replaceChildren(...meta.flatMap(([k, v]) => [h("dt", {}, t(k)), h("dd", {}, v)]));
+
+    // One thread in time order: public replies, with the status changes between them.
+    const entries = (tk.responses || []).map((r) => ({ at: r.createdAt, response: r }));
+    for (const e of tk.timeline || []) if (e.kind !== "reply") entries.push({ at: e.at, event: e });
+    entries.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    clear(thread);
+    for (const entry of entries) thread.append(entry.response ? responseEl(entry.response) : eventEl(entry.event));
+
+    const closed = NO_REPLIES.includes(tk.status);
+    show(replyBox, detail.own && !closed);
+    show(closedNote, detail.own && closed);
+  }
+
+  function responseEl(r) {
+    const mine = r.authorType === "CUSTOMER";
+    return h(
+      "li",
+      {
+        class: `resp ${mine ? "resp--mine" : "resp--theirs"}`,
+        "data-parley": "ticket-response",
+        "data-response-id": r.id
+      },
+      h(
+        "div",
+        { class: "msg__meta" },
+        h("span", { class: "msg__author" }, mine ? t("you") : r.authorName || t("support")),
+        h("time", { datetime: r.createdAt }, i18n.date(r.createdAt, true))
+      ),
+      h("div", { class: "msg__body", "data-parley": "body" }, linkify(r.content))
+    );
+  }
+
+  function eventEl(e) {
+    const text = e.kind === "created" ? t("timelineCreated") : t("timelineStatus", { status: statusText(e.status) });
+    return h(
+      "li",
+      { class: "thread__event", "data-parley": "timeline-event", "data-kind": e.kind },
+      text,
+      " · ",
+      h("time", { datetime: e.at }, i18n.date(e.at, true))
+    );
+  }
+
+  function addResponse(response) {
+    const responses = detail.ticket.responses || [];
+    if (response && !responses.some((r) => r.id === response.id)) {
+      detail.ticket = { ...detail.ticket, responses: [...responses, response] };
+    }
+  }
+
+  async function reload() {
+    if (!detail || !detail.own) return;
+    const ref = detail.ticket.reference;
+    try {
+      const r = await api("GET", path(ref));
+      if (detail && detail.ticket.reference === ref) {
+        detail = { ticket: r.ticket, own: true };
+        render();
+      }
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 404) console.warn("Parley:", err);
+    }
+  }
+
+  function scheduleReload() {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(reload, 250);
+  }
+
   async function sendReply() {
     if (!detail) return;
     const content = replyInput.value.trim();
@@ -383,19 +429,18 @@ export function createTickets(ctx) {
     const ref = detail.ticket.reference;
     replySend.disabled = true;
     try {
-      const r = await api("POST", `/api/embed/tickets/${encodeURIComponent(ref)}/responses`, {
+      const r = await api("POST", `${path(ref)}/responses`, {
         body: { content },
         idempotencyKey: replyKey.for([ref, content])
       });
       replyKey.done();
       replyInput.value = "";
       if (detail && detail.ticket.reference === ref) {
-        if (r.ticket && r.ticket.responses) detail.ticket = r.ticket;
-        else detail.ticket = { ...detail.ticket, ...(r.ticket || {}) };
+        detail.ticket = r.ticket;
         addResponse(r.response);
-        renderDetail();
+        render();
       }
-      upsertItem(r.ticket);
+      if (replied) replied(r.ticket);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       let text = err.network ? t("errNetwork") : err.message || t("errGeneric");
@@ -414,25 +459,9 @@ export function createTickets(ctx) {
     }
   }
 
-  /** A ticket event from the contact channel (`ticket` is the public projection). */
+  /** An event (not a deletion) for the ticket shown. */
   function apply(event, data) {
-    const ticket = data.ticket;
-    const ref = ticket ? ticket.reference : data.reference;
-    const open = detail && detail.ticket.reference === ref;
-    if (event === TICKET_DELETED) {
-      const before = items.length;
-      items = items.filter((x) => x.reference !== ref);
-      total -= before - items.length;
-      renderList();
-      if (open) {
-        closeDetail();
-        ctx.notice.show(t("ticketDeleted"));
-      }
-      return;
-    }
-    upsertItem(ticket);
-    if (!open) return;
-    const { subject, status, updatedAt } = ticket;
+    const { subject, status, updatedAt } = data.ticket;
     detail.ticket = { ...detail.ticket, subject, status, updatedAt };
     if (event === TICKET_RESPONSE_ADDED && data.response) {
       addResponse(data.response);
@@ -440,35 +469,24 @@ export function createTickets(ctx) {
         announcer.textContent = t("newReply", { name: data.response.authorName || t("support") });
       }
     } else if (event === TICKET_STATUS_CHANGED) {
-      announcer.textContent = t("timelineStatus", { status: statusText(ticket.status) });
+      announcer.textContent = t("timelineStatus", { status: statusText(status) });
     }
-    detail.own = true; // it came on this visitor's own channel
-    renderDetail();
+    detail.own = true; // it came on this customer's own channel
+    render();
     scheduleReload(); // the timeline, priority and category come with the full view
   }
 
-  renderList();
   return {
     el,
-    refetch,
+    open,
+    render,
+    reload,
     apply,
-    upsertItem,
-    openRef,
-    open: showDetail,
-    render() {
-      renderList();
-      if (detail) renderDetail();
+    shown: () => detail && detail.ticket.reference,
+    close() {
+      detail = null;
+      show(el, false);
     },
-    focus() {
-      if (detail) titleEl.focus();
-      else (listEl.querySelector("button") || refInput).focus();
-    },
-    reset() {
-      items = [];
-      total = 0;
-      loaded = false;
-      if (detail) closeDetail();
-      renderList();
-    }
+    focus: () => titleEl.focus()
   };
 }
