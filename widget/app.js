@@ -53,7 +53,7 @@ async function main({ host, root, base, css, queue, listeners, options }) {
     return taken;
   }
 
-  // --- configuration: also where a page on a foreign origin is refused ------------------------
+  // configuration: also where a page on a foreign origin is refused
   let configAt = 0;
   app.fetchConfig = async () => {
     const c = await app.api("GET", "/api/embed/config", { query: { siteKey }, auth: false });
@@ -109,7 +109,7 @@ async function main({ host, root, base, css, queue, listeners, options }) {
   await locale;
   for (const call of take("setTexts")) i18n.setTexts(call[1][0]);
 
-  // --- the parts ------------------------------------------------------------------------------
+  // the parts
   const session = (app.session = createSession(app));
   const live = (app.live = createLive(app));
   app.notice = createNotice(t);
@@ -146,7 +146,7 @@ async function main({ host, root, base, css, queue, listeners, options }) {
   });
   const shell = (app.shell = createShell(app));
 
-  // --- start ----------------------------------------------------------------------------------
+  // start
   app.built = true;
   shell.selectTab("chat", false);
   try {

@@ -71,7 +71,7 @@ export function createShell(app) {
   );
   i18n.bind(closeButton, "close", null, "aria-label");
 
-  // --- tabs -----------------------------------------------------------------------------------
+  // tabs
   const tabButtons = {};
   const tabPanels = {};
   for (const [name, key] of TABS) {
@@ -128,7 +128,7 @@ export function createShell(app) {
     if (name === "chat") chat.maybeMarkRead();
   }
 
-  // --- panel and launcher ---------------------------------------------------------------------
+  // panel and launcher
   const panel = h(
     "div",
     {

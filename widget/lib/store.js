@@ -1,13 +1,5 @@
-// The widget's own storage, one entry per organisation (site key):
-//   localStorage["parley:v1:<siteKey>"] =
-//     {token, tokenAt, contactId, offsets, outbox, conversationId}
-// Storage may be blocked (privacy settings, sandboxed frames): then the state lives in memory
-// for this page only.
-//
-// Several tabs share the entry, so a write merges with what is stored instead of replacing it:
-// outbox entries of other tabs are kept (an entry goes only once this tab has sent it or seen
-// it delivered), and offsets keep the newer per channel. A newer token another tab stored
-// (tokenAt) is adopted, here and on the `storage` event, and `onAdopt` is called.
+// The widget's storage: localStorage["parley:v1:<siteKey>"] (memory when blocked), merged on
+// write across tabs; a newer token another tab stored is adopted (widget/README.md).
 
 export function createStore(siteKey, onAdopt) {
   const key = `parley:v1:${siteKey}`;

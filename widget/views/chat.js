@@ -79,7 +79,7 @@ export function createChat(ctx) {
     ctx.changed();
   }
 
-  // --- the conversation shown ---------------------------------------------------------------
+  // the conversation shown
   function setConversation(c) {
     if (!s.conv || s.conv.id !== c.id) {
       lastReadSent = 0;

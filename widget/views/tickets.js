@@ -16,7 +16,7 @@ export function createTickets(ctx) {
   let page = 1;
   let loaded = false;
 
-  // --- overview: own tickets and the lookup form --------------------------------------------
+  // overview: own tickets and the lookup form
   const listEl = h("ul", { class: "ticket-list", "data-parley": "tickets" });
   const emptyEl = i18n.bind(h("p", { class: "muted", hidden: true }), "noTickets");
   const moreButton = i18n.bind(
@@ -65,7 +65,7 @@ export function createTickets(ctx) {
   const detail = createTicketDetail(ctx, { path: ownPath, back: closeDetail, replied: upsertItem });
   const el = h("div", { class: "tickets-view" }, overview, detail.el);
 
-  // --- list ---------------------------------------------------------------------------------
+  // list
   function renderList() {
     clear(listEl);
     for (const tk of items) {

@@ -122,7 +122,7 @@ export function createCompose(s) {
     if (!shown) ctx.notice.show(err.message || t("errGeneric"));
   }
 
-  // --- the composer -------------------------------------------------------------------------
+  // the composer
   const presence = new Map(); // person -> entry, on the conversation channel
   let composing = false;
   let typingTimer = null;
@@ -206,7 +206,7 @@ export function createCompose(s) {
     focusFirst(prechat);
   }
 
-  // --- typing -------------------------------------------------------------------------------
+  // typing
   function onInput() {
     const channel = s.channel;
     if (!channel) return;

@@ -149,7 +149,7 @@ export function createMessages(s) {
     return max;
   }
 
-  // --- the customer's messages not stored yet ------------------------------------------------
+  // the customer's messages not stored yet
   function addPending(item) {
     if (pendingEls.has(item.clientMessageId)) return;
     const el = messageEl({ authorType: "CONTACT", body: item.body, clientMessageId: item.clientMessageId });
@@ -175,7 +175,7 @@ export function createMessages(s) {
     if (el) el.remove();
   }
 
-  // --- loading --------------------------------------------------------------------------------
+  // loading
   async function load() {
     const id = s.conv.id;
     const path = `/api/embed/conversations/${id}/messages`;
