@@ -77,6 +77,7 @@ class TranscriptEmails:
             "chat_transcript", locale,
             name=contact.name if contact else "", sender=sender,
             signature=settings["signature"], replies_work=False, subject=subject_line,
+            tracking_url=None, tracking_days=0,  # about a chat: no ticket to follow
             date=date, lines=lines, left_out=left_out,
         )  # fmt: skip
         envelope = Envelope(
