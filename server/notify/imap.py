@@ -113,7 +113,7 @@ class Connection:
         try:
             await self._open()
         except BaseException:
-            await self.close()
+            await self.close(polite=False)  # no LOGOUT over a half-open session
             raise
         return self
 
@@ -154,13 +154,13 @@ class Connection:
         protocol.capabilities = set()
         await protocol.capability()
 
-    async def close(self) -> None:
+    async def close(self, *, polite: bool = True) -> None:
         if self.client is None:
             return
         client, self.client = self.client, None
         with contextlib.suppress(Exception):
             async with asyncio.timeout(min(self.timeout, 5)):
-                if client.get_state() != "LOGOUT":
+                if polite and client.get_state() in ("NONAUTH", "AUTH", "SELECTED"):
                     await client.logout()
         with contextlib.suppress(Exception):
             transport = client.protocol.transport
@@ -356,16 +356,14 @@ class MailboxPoller:
                 else:
                     if outcome.duplicate and outcome.email.status == InboundStatus.RECEIVED:
                         return False
-        marked = await self._owned(self._mailbox_id_of(imap)).filter(
-            uid_validity=validity, last_uid__lt=uid
-        ).update(last_uid=uid, messages_fetched=F("messages_fetched") + 1)
+        marked = (
+            await self._owned(imap.mailbox.id)
+            .filter(uid_validity=validity, last_uid__lt=uid)
+            .update(last_uid=uid, messages_fetched=F("messages_fetched") + 1)
+        )
         if marked:
             await imap.mark_seen(uid)
         return True
-
-    @staticmethod
-    def _mailbox_id_of(imap: Connection) -> int:
-        return int(imap.mailbox.id)
 
     def _owned(self, mailbox_id: int) -> Any:
         # Only while the lease is ours: a poll that outlived it was taken over.

@@ -4,9 +4,9 @@
 temporary folder, listening on two free loopback ports: plain IMAP (STARTTLS offered) and
 implicit TLS, both with a self-signed certificate made here (`cert_file`, which the app under
 test trusts through PARLEY_IMAP_CA_FILE: certificates stay verified in the tests too). Users
-come from a passwd-file (`add_user`); tests put messages in a mailbox with IMAP APPEND
-(`append`) and read its flags back (`flags`), through the standard library's imaplib, so the
-client under test is not also the one that checks it.
+come from a passwd-file (`add_user` hands out one made in advance); tests put messages in a
+mailbox with IMAP APPEND (`append`) and read its flags back (`flags`) through the standard
+library's imaplib, so the client under test is not also the one that checks it.
 
 Without Dovecot the tests that use it skip, unless PARLEY_REQUIRE_DOVECOT=1 (CI), where they
 fail.
@@ -40,6 +40,8 @@ from tests.support.ports import free_port
 
 DOVECOT = os.environ.get("PARLEY_DOVECOT", "/usr/sbin/dovecot")
 STARTUP_SECONDS = 15.0
+# Mailbox users made for the session (each test takes fresh ones).
+USERS = 200
 
 
 def dovecot_missing() -> str | None:
@@ -92,8 +94,13 @@ class Dovecot:
         self.port = free_port()  # plain IMAP, STARTTLS offered
         self.tls_port = free_port()  # implicit TLS
         self.cert_file, self.key_file = _self_signed(folder)
+        # Every user is written before Dovecot starts: it rereads a passwd-file that changes
+        # only when it notices a new mtime, and two additions within a second can go unseen.
         self.users_file = folder / "users"
-        self.users_file.write_text("")
+        self._users = [
+            (f"user{n}-{secrets.token_hex(4)}", secrets.token_urlsafe(12)) for n in range(USERS)
+        ]
+        self.users_file.write_text("".join(f"{u}:{{PLAIN}}{p}\n" for u, p in self._users))
         self.process: subprocess.Popen[bytes] | None = None
         if os.getuid() == 0:
             # Dovecot runs mail processes as a user of their own, never as root.
@@ -179,17 +186,16 @@ service anvil {{
                 self.process.wait()
         self.process = None
 
-    def log(self) -> str:
+    def log(self, tail: int = 4000) -> str:
+        """The end of Dovecot's log (`tail` characters; 0: all of it)."""
         path = self.folder / "dovecot.log"
-        return path.read_text(errors="replace")[-4000:] if path.exists() else "(no log)"
+        return path.read_text(errors="replace")[-tail:] if path.exists() else "(no log)"
 
-    def add_user(self, prefix: str = "support") -> tuple[str, str]:
-        """A new mailbox user; returns (username, password)."""
-        user = f"{prefix}-{secrets.token_hex(4)}"
-        password = secrets.token_urlsafe(12)
-        with self.users_file.open("a") as users:
-            users.write(f"{user}:{{PLAIN}}{password}\n")
-        return user, password
+    def add_user(self) -> tuple[str, str]:
+        """A mailbox user no test had yet; returns (username, password)."""
+        if not self._users:
+            raise RuntimeError(f"all {USERS} mailbox users are taken: raise USERS")
+        return self._users.pop()
 
     def _client(self, user: str, password: str) -> imaplib.IMAP4:
         client = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
