@@ -17,7 +17,7 @@ import pytest
 from server.notify.inbound import InboundEmail
 from server.notify.mailbox import InboundMailbox, SecretUnreadable, unseal
 from tests.factories import Team, unique
-from tests.notify.test_customer_emails import create, reply
+from tests.notify.test_customer_emails import create, reply, text_of
 from tests.notify.test_inbound import detail, mail
 from tests.support.dovecot import Dovecot
 from tests.support.live import LiveServer
@@ -339,3 +339,17 @@ async def test_settings_are_validated_admin_only_and_the_secret_write_only(
     gone = await client.delete(PATH, headers=team.admin_headers)
     assert gone.status_code == 204
     assert (await client.delete(PATH, headers=team.admin_headers)).status_code == 404
+
+
+async def test_customer_emails_invite_a_reply_once_a_mailbox_is_read(
+    client: httpx.AsyncClient, team: Team, dovecot: Dovecot, mailbox: tuple[str, str],
+    mail_catcher: MailCatcher,
+) -> None:  # fmt: skip
+    invite = "Reply to this email to add to your request."
+    before = await create(client, team)
+    (message,) = await mail_catcher.wait_for(before["requesterEmail"], 1)
+    assert invite not in text_of(message)
+    await connect(client, team, dovecot, *mailbox)
+    after = await create(client, team)
+    (message,) = await mail_catcher.wait_for(after["requesterEmail"], 1)
+    assert invite in text_of(message)
