@@ -336,6 +336,11 @@ async def test_settings_are_validated_admin_only_and_the_secret_write_only(
     kept = await client.put(PATH, json={**base, "enabled": False}, headers=team.admin_headers)
     assert kept.status_code == 200 and kept.json()["auth"] == "oauth2"
     assert (await client.get(PATH, headers=other_team.admin_headers)).status_code == 404
+    # A password is kept exactly, spaces and all.
+    spaced = await client.put(PATH, json={**base, "password": " p w "}, headers=team.admin_headers)
+    assert spaced.status_code == 200 and spaced.json()["auth"] == "password"
+    row = await InboundMailbox.get(organization_id=team.org.id)
+    assert unseal(secret_key, team.org.id, row.secret) == " p w "
     gone = await client.delete(PATH, headers=team.admin_headers)
     assert gone.status_code == 204
     assert (await client.delete(PATH, headers=team.admin_headers)).status_code == 404

@@ -98,6 +98,11 @@ RULES_BEYOND_SCHEMA: dict[str, dict[str, str]] = {
         "preChat.name": "required by the organisation's pre-chat form",
         "preChat.email": "required by the organisation's pre-chat form",
     },
+    "put_mailbox": {
+        "password": "password or accessToken, required the first time",
+        "accessToken": "not with password",
+        "security": "`none` only for a loopback host",
+    },
     "visitor_create_ticket": {
         "priority": "only where the organisation lets customers choose",
         "email": "required unless the visitor has an address",
