@@ -38,9 +38,10 @@ from server.errors import ErrorCode, NotReady, ParleyError, Unauthenticated, err
 from server.events import delayed
 from server.events.runtime import Spine, start_spine
 from server.events.scheduler import Job, Scheduler
-from server.notify import inbound_routes
+from server.notify import inbound_routes, mailbox_routes
 from server.notify.agent_emails import AgentEmails
 from server.notify.customer_emails import CustomerEmails
+from server.notify.imap import MailboxPoller
 from server.notify.mailer import mailer_for
 from server.notify.transcript_emails import TranscriptEmails
 from server.organization import delivery_routes
@@ -101,6 +102,7 @@ def build_api() -> Api:
     api.include(organization_routes.api)
     api.include(delivery_routes.api)
     api.include(inbound_routes.api)
+    api.include(mailbox_routes.api)
     api.include(embed_routes.api)
     api.include(ticket_routes.api)
     api.include(chat_routes.api)
@@ -290,12 +292,15 @@ def create_app(settings: Settings) -> Starlette:
             )
             routing.install(router)
             router.start()
-            scheduler = Scheduler(_jobs(spine, router, realtime.hub))
+            # Email in over IMAP: each organisation's mailbox, polled when due (docs/email.md).
+            mailboxes = MailboxPoller(settings)
+            scheduler = Scheduler([*_jobs(spine, router, realtime.hub), mailboxes.job()])
             scheduler.start()
             try:
                 yield
             finally:
                 await scheduler.stop()
+                await mailboxes.stop()
                 routing.install(None)
                 await router.stop()
                 await spine.stop()
@@ -334,7 +339,7 @@ def create_app(settings: Settings) -> Starlette:
         Middleware(
             JsonErrorCORSMiddleware,
             allow_origins=list(settings.allowed_origins),
-            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
             # Without this a cross-origin console or widget cannot read how long to wait.
             expose_headers=["Retry-After", REQUEST_ID_HEADER, REPLAYED_HEADER],

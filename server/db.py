@@ -29,6 +29,7 @@ MODEL_MODULES = [
     "server.events.scheduler",
     "server.events.delayed",
     "server.notify.inbound",
+    "server.notify.mailbox",
     "server.push.legacy_outbox",
     "server.chat.models",
     "server.web.idempotency",

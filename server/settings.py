@@ -79,6 +79,11 @@ class Settings:
     inbound_email_max_bytes: int = 26_214_400
     # Messages one sender may turn into replies or tickets per hour; more are quarantined.
     inbound_email_per_sender_per_hour: int = 30
+    # Email in over IMAP (see docs/email.md): how often each mailbox is read, how long one
+    # IMAP step may take, and extra CA certificates to trust (PEM; tests: a self-signed one).
+    imap_poll_seconds: int = 60
+    imap_timeout_seconds: int = 30
+    imap_ca_file: str = ""
     # Where people reach this server, for links in emails; default http://localhost:PORT.
     public_url: str = ""
     # How long the tracking link in a customer email opens its ticket (docs/email.md).
@@ -152,6 +157,9 @@ class Settings:
             "inbound_email_per_sender_per_hour": _int(
                 env, "INBOUND_EMAIL_PER_SENDER_PER_HOUR", 30, low=1, high=100_000
             ),
+            "imap_poll_seconds": _int(env, "IMAP_POLL_SECONDS", 60, low=1, high=86400),
+            "imap_timeout_seconds": _int(env, "IMAP_TIMEOUT_SECONDS", 30, low=1, high=600),
+            "imap_ca_file": _file(env, "IMAP_CA_FILE"),
         }
         values["tracking_link_ttl_days"] = _int(env, "TRACKING_LINK_TTL_DAYS", 30, low=1, high=365)
         values["public_url"] = _public_url(
@@ -234,6 +242,14 @@ def _rate(env: Mapping[str, str], name: str, default: str) -> str:
     except ValueError:
         raise _fail(name, f"expected a rate such as '5/minute;30/hour', got {value!r}") from None
     return value
+
+
+def _file(env: Mapping[str, str], name: str) -> str:
+    """A path to a file that exists, or "" when unset."""
+    value = _get(env, name, "")
+    if value and not Path(value).expanduser().is_file():
+        raise _fail(name, f"no such file: {value!r}")
+    return str(Path(value).expanduser().resolve()) if value else ""
 
 
 def _database_url(raw: str) -> str:

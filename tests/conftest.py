@@ -43,6 +43,7 @@ pytest_plugins = [
     "tests.support.live",
     "tests.support.browser",
     "tests.support.smtp",
+    "tests.support.dovecot",
     "tests.widget.fixtures",
 ]
 
@@ -157,7 +158,7 @@ def settings(
     return test_settings(
         database_url, tmp_path_factory.mktemp("data"), MAIL_PROVIDER="smtp",
         MAIL_FROM=MAIL_FROM, SMTP_HOST="127.0.0.1", SMTP_PORT=str(mail_catcher.port),
-        SMTP_SECURITY="none",
+        SMTP_SECURITY="none", IMAP_POLL_SECONDS="1",
     )  # fmt: skip
 
 

@@ -338,7 +338,7 @@ async def test_a_refused_preflight_names_every_failure_in_the_error_shape(
         "/api/me",
         headers={
             "Origin": ALLOWED,
-            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Method": "TRACE",
             "Access-Control-Request-Headers": "x-secret",
         },
     )

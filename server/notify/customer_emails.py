@@ -31,6 +31,7 @@ from server.events.deliveries import exponential_backoff
 from server.events.model import Event, Subject
 from server.notify.compose import Envelope, compose, render, status_label
 from server.notify.ids import EmailIds
+from server.notify.mailbox import InboundMailbox
 from server.notify.mailer import Mailer
 from server.tickets.events import TicketCreated, TicketResponseAdded, TicketStatusChanged
 from server.tickets.models import Ticket, TicketResponse, TicketStatus
@@ -121,8 +122,10 @@ class CustomerEmails:
             "signature": settings["signature"],
             "reference": ticket.reference,
             "ticket_subject": ticket.subject,
-            # Only once an inbound provider posts replies to Parley does replying add to it.
-            "replies_work": org.inbound_email_secret is not None,
+            # Only once replies come back in (an inbound provider posts them, or Parley reads
+            # the organisation's mailbox) does replying add to the ticket.
+            "replies_work": org.inbound_email_secret is not None
+            or await InboundMailbox.exists(organization_id=org.id, enabled=True),
             "tracking_url": self._tracking_url(org.id, ticket),
             "tracking_days": self.tracking_link_days,
         }

@@ -255,6 +255,31 @@ async def receive(
                           per_sender_per_hour)  # fmt: skip
 
 
+async def keep_unusable(org: Organization, raw: bytes, reason: str) -> InboundEmail:
+    """Keep a message Parley will not process (too large to fetch whole, or one whose
+    processing failed) as quarantined with `reason`, under the same Message-ID key as
+    `receive`, so a later delivery of it is a duplicate; one left `received` by a failed
+    attempt is quarantined in place."""
+    message = parse(raw)
+    message_id = header(message, "Message-ID") or None
+    key = hashlib.sha256(message_id.encode() if message_id else raw).hexdigest()
+    _, sender = parseaddr(header(message, "From"))
+    try:
+        kept = await InboundEmail.create(
+            organization_id=org.id, message_key=key, message_id=message_id,
+            sender=sender.strip().lower()[:254] or None, subject=header(message, "Subject"),
+            status=InboundStatus.QUARANTINED, reason=reason,
+            automatic=is_automatic(message), raw_message=raw,
+        )  # fmt: skip
+    except IntegrityError:
+        kept = await InboundEmail.get(organization_id=org.id, message_key=key)
+        if kept.status == InboundStatus.RECEIVED:
+            return (await _quarantine(kept, reason)).email
+        return kept
+    log.warning("inbound email %s quarantined: %s", kept.id, reason)
+    return kept
+
+
 async def _take_over_stalled(email: InboundEmail) -> bool:
     """Claim a message whose processing stalled (see STALLED_AFTER); at most one caller wins."""
     now = timezone.now()

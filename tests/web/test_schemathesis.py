@@ -101,6 +101,11 @@ RULES_BEYOND_SCHEMA: dict[str, dict[str, str]] = {
     "visitor_email_transcript": {
         "email": "required unless the visitor has an address, and then only that address",
     },
+    "put_mailbox": {
+        "password": "password or accessToken, required the first time",
+        "accessToken": "not with password",
+        "security": "`none` only for a loopback host",
+    },
     "visitor_create_ticket": {
         "priority": "only where the organisation lets customers choose",
         "email": "required unless the visitor has an address",
