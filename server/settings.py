@@ -81,6 +81,12 @@ class Settings:
     inbound_email_per_sender_per_hour: int = 30
     # Where people reach this server, for links in emails; default http://localhost:PORT.
     public_url: str = ""
+    # Outbound webhooks (see docs/webhooks.md).
+    webhook_allow_private_targets: bool = False
+    webhook_timeout_seconds: int = 10
+    webhook_retry_hours: int = 72
+    webhook_disable_after_hours: int = 24
+    webhook_secret_overlap_hours: int = 24
 
     @property
     def uses_redis(self) -> bool:
@@ -150,6 +156,15 @@ class Settings:
             "inbound_email_per_sender_per_hour": _int(
                 env, "INBOUND_EMAIL_PER_SENDER_PER_HOUR", 30, low=1, high=100_000
             ),
+            "webhook_allow_private_targets": _flag(env, "WEBHOOK_ALLOW_PRIVATE_TARGETS"),
+            "webhook_timeout_seconds": _int(env, "WEBHOOK_TIMEOUT_SECONDS", 10, low=1, high=60),
+            "webhook_retry_hours": _int(env, "WEBHOOK_RETRY_HOURS", 72, low=1, high=24 * 30),
+            "webhook_disable_after_hours": _int(
+                env, "WEBHOOK_DISABLE_AFTER_HOURS", 24, low=1, high=24 * 30
+            ),
+            "webhook_secret_overlap_hours": _int(
+                env, "WEBHOOK_SECRET_OVERLAP_HOURS", 24, low=0, high=24 * 30
+            ),
         }
         values["public_url"] = _public_url(
             _get(env, "PUBLIC_URL", ""), values["host"], values["port"]
@@ -215,6 +230,14 @@ def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int
     if not low <= value <= high:
         raise _fail(name, f"must be between {low} and {high}, got {value}")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    """A yes/no setting: 1/true/yes/on or 0/false/no/off (default off)."""
+    value = _get(env, name, "0").lower()
+    if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise _fail(name, f"expected 1/true/yes/on or 0/false/no/off, got {value!r}")
+    return value in ("1", "true", "yes", "on")
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
