@@ -54,7 +54,13 @@ class WebhookSender(LeasedRunner[WebhookDelivery]):
         self._lease = timedelta(seconds=2 * timeout + 5)
         self._disable_after = disable_after
         self._clock = clock
+        self._allow_private = allow_private
         self._client = guarded_client(allow_private=allow_private, timeout=timeout)
+
+    def start(self) -> None:
+        if self._client.is_closed:  # started again after a stop
+            self._client = guarded_client(allow_private=self._allow_private, timeout=self._timeout)
+        super().start()
 
     async def stop(self) -> None:
         await super().stop()

@@ -123,7 +123,7 @@ async def update_endpoint(
     clock: Clock = timezone.now,
 ) -> WebhookEndpoint:
     """Change the given fields. Enabling an endpoint clears why it was disabled and its
-    failure streak; its pending deliveries are sent again."""
+    failure streak, and makes its pending deliveries due at once."""
     endpoint = await get_endpoint(organization_id=organization_id, endpoint_id=endpoint_id)
     if url is not None:
         endpoint.url = guard.check_url(url, allow_private=allow_private)
@@ -131,7 +131,8 @@ async def update_endpoint(
         endpoint.event_types = _check_event_types(event_types)
     if description is not None:
         endpoint.description = description
-    if is_active is True and not endpoint.is_active:
+    enabled = is_active is True and not endpoint.is_active
+    if enabled:
         endpoint.is_active = True
         endpoint.disabled_reason = None
         endpoint.disabled_at = None
@@ -140,7 +141,14 @@ async def update_endpoint(
         endpoint.is_active = False
         endpoint.disabled_reason = None  # an admin's choice needs no explanation
         endpoint.disabled_at = clock()
-    await endpoint.save()
+    async with in_transaction() as conn:
+        await endpoint.save(using_db=conn)
+        if enabled:  # what waited for it goes now, not at its next backoff step
+            await (
+                WebhookDelivery.filter(endpoint_id=endpoint.id, state=DeliveryState.PENDING)
+                .using_db(conn)
+                .update(next_attempt_at=clock())
+            )
     if endpoint.is_active:
         nudge()
     return endpoint
