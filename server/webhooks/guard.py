@@ -180,8 +180,8 @@ def check_url(url: str, *, allow_private: bool) -> str:
         raise bad("Port 0 cannot be reached.")
     if parts.fragment:
         raise bad("Must not have a #fragment (it is never sent).")
-    if any(ch.isspace() for ch in url):
-        raise bad("Must not contain whitespace.")
+    if any(ch.isspace() or ord(ch) < 0x20 or ch == "\x7f" for ch in url):
+        raise bad("Must not contain whitespace or control characters.")
     if not allow_private:
         if host == "localhost" or host.endswith(".localhost"):
             raise bad("localhost is not reachable from the outside.")

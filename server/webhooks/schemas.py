@@ -9,13 +9,35 @@ from pydantic import Field, StringConstraints
 
 from server.accounts.schemas import PageNumber
 from server.web.schema import RequestModel, ResponseModel
+from server.webhooks import catalog
 from server.webhooks.models import MAX_URL_CHARS
 
-Url = Annotated[str, StringConstraints(min_length=1, max_length=MAX_URL_CHARS)]
-EventType = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# The document states what the service accepts (`guard.check_url`, `signing.secret_problem`,
+# the catalogue), so a client can check a value before sending it. The service checks again:
+# it is the one that knows (a private address, an event type).
+_PORT = (
+    r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}"
+    r"|[1-9][0-9]{0,3}))?"
+)
+URL_PATTERN = (
+    r"^https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*" + _PORT + r"(?:[/?][^\s#\x00-\x1f\x7f]*)?$"
+)
+Url = Annotated[str, StringConstraints(min_length=1, max_length=MAX_URL_CHARS, pattern=URL_PATTERN)]
+EventType = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    Field(json_schema_extra={"enum": catalog.event_types()}),
+]
 EventTypes = Annotated[list[EventType], Field(min_length=1, max_length=100)]
 Description = Annotated[str, StringConstraints(max_length=200)]
-Secret = Annotated[str, StringConstraints(min_length=1, max_length=120)]
+# `whsec_` + base64 of 24 to 64 bytes: 8 to 20 groups of four characters and an optional
+# padded end, or 21 groups and at most one byte more.
+_B64 = "[A-Za-z0-9+/]"
+SECRET_PATTERN = (
+    rf"^whsec_(?:(?:{_B64}{{4}}){{8,20}}(?:{_B64}{{3}}=|{_B64}{{2}}==)?"
+    rf"|(?:{_B64}{{4}}){{21}}(?:{_B64}{{2}}==)?)$"
+)
+Secret = Annotated[str, StringConstraints(pattern=SECRET_PATTERN)]
 
 
 class WebhookCreate(RequestModel):
