@@ -36,6 +36,7 @@ from server.chat.limits import ChatLimiter
 from server.db import tortoise_config
 from server.errors import ErrorCode, NotReady, ParleyError, Unauthenticated, error_body
 from server.events import delayed
+from server.events.relay import database_is_postgres
 from server.events.runtime import Spine, start_spine
 from server.events.scheduler import Job, Scheduler
 from server.notify import inbound_routes, mailbox_routes
@@ -63,6 +64,10 @@ from server.web.timeouts import RequestBodyTimeout
 from server.web.tracking_assets import tracking_page_routes
 from server.web.unhandled import REQUEST_ID_HEADER, UnhandledErrorMiddleware
 from server.web.widget_assets import widget_routes
+from server.webhooks import delivery as webhook_delivery
+from server.webhooks import routes as webhook_routes
+from server.webhooks.fanout import WebhookFanout
+from server.webhooks.notice import notice_job
 
 log = logging.getLogger("parley")
 # A readiness probe must answer even when a dependency hangs instead of refusing.
@@ -109,6 +114,7 @@ def build_api() -> Api:
     api.include(chat_embed_routes.api)
     api.include(ticket_embed_routes.api)
     api.include(tracking_routes.api)
+    api.include(webhook_routes.api)
     return api
 
 
@@ -284,23 +290,39 @@ def create_app(settings: Settings) -> Starlette:
             transcript_emails = TranscriptEmails(
                 mailer_for(settings), mail_from=settings.mail_from, secret_key=settings.secret_key
             )
+            webhooks = WebhookFanout(retry_window=timedelta(hours=settings.webhook_retry_hours))
             spine = await start_spine(
                 [PushListener(realtime.hub.publish)],
-                durable=[customer_emails, agent_emails, transcript_emails],
+                durable=[customer_emails, agent_emails, transcript_emails, webhooks],
                 also_drain=[LegacyOutboxDrain(realtime.hub.publish)],
                 reactors=[routing.RoutingReactor(router)],
             )
             routing.install(router)
             router.start()
+            webhook_sender = webhook_delivery.WebhookSender(
+                postgres=database_is_postgres(),
+                allow_private=settings.webhook_allow_private_targets,
+                timeout=settings.webhook_timeout_seconds,
+                disable_after=timedelta(hours=settings.webhook_disable_after_hours),
+            )
+            webhook_delivery.install(webhook_sender)
+            webhook_sender.start()
+            webhook_notices = notice_job(
+                mailer_for(settings), mail_from=settings.mail_from, public_url=settings.public_url
+            )
             # Email in over IMAP: each organisation's mailbox, polled when due (docs/email.md).
             mailboxes = MailboxPoller(settings)
-            scheduler = Scheduler([*_jobs(spine, router, realtime.hub), mailboxes.job()])
+            scheduler = Scheduler(
+                [*_jobs(spine, router, realtime.hub), mailboxes.job()], delayed=[webhook_notices]
+            )
             scheduler.start()
             try:
                 yield
             finally:
                 await scheduler.stop()
                 await mailboxes.stop()
+                webhook_delivery.install(None)
+                await webhook_sender.stop()
                 routing.install(None)
                 await router.stop()
                 await spine.stop()

@@ -33,6 +33,7 @@ MODEL_MODULES = [
     "server.push.legacy_outbox",
     "server.chat.models",
     "server.web.idempotency",
+    "server.webhooks.models",
     "aerich.models",
 ]
 MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"

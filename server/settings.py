@@ -88,6 +88,12 @@ class Settings:
     public_url: str = ""
     # How long the tracking link in a customer email opens its ticket (docs/email.md).
     tracking_link_ttl_days: int = 30
+    # Outbound webhooks (see docs/webhooks.md).
+    webhook_allow_private_targets: bool = False
+    webhook_timeout_seconds: int = 10
+    webhook_retry_hours: int = 72
+    webhook_disable_after_hours: int = 24
+    webhook_secret_overlap_hours: int = 24
 
     @property
     def uses_redis(self) -> bool:
@@ -160,6 +166,15 @@ class Settings:
             "imap_poll_seconds": _int(env, "IMAP_POLL_SECONDS", 60, low=1, high=86400),
             "imap_timeout_seconds": _int(env, "IMAP_TIMEOUT_SECONDS", 30, low=1, high=600),
             "imap_ca_file": _file(env, "IMAP_CA_FILE"),
+            "webhook_allow_private_targets": _flag(env, "WEBHOOK_ALLOW_PRIVATE_TARGETS"),
+            "webhook_timeout_seconds": _int(env, "WEBHOOK_TIMEOUT_SECONDS", 10, low=1, high=60),
+            "webhook_retry_hours": _int(env, "WEBHOOK_RETRY_HOURS", 72, low=1, high=24 * 30),
+            "webhook_disable_after_hours": _int(
+                env, "WEBHOOK_DISABLE_AFTER_HOURS", 24, low=1, high=24 * 30
+            ),
+            "webhook_secret_overlap_hours": _int(
+                env, "WEBHOOK_SECRET_OVERLAP_HOURS", 24, low=0, high=24 * 30
+            ),
         }
         values["tracking_link_ttl_days"] = _int(env, "TRACKING_LINK_TTL_DAYS", 30, low=1, high=365)
         values["public_url"] = _public_url(
@@ -226,6 +241,14 @@ def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int
     if not low <= value <= high:
         raise _fail(name, f"must be between {low} and {high}, got {value}")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    """A yes/no setting: 1/true/yes/on or 0/false/no/off (default off)."""
+    value = _get(env, name, "0").lower()
+    if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise _fail(name, f"expected 1/true/yes/on or 0/false/no/off, got {value!r}")
+    return value in ("1", "true", "yes", "on")
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:

@@ -159,6 +159,8 @@ def settings(
         database_url, tmp_path_factory.mktemp("data"), MAIL_PROVIDER="smtp",
         MAIL_FROM=MAIL_FROM, SMTP_HOST="127.0.0.1", SMTP_PORT=str(mail_catcher.port),
         SMTP_SECURITY="none", IMAP_POLL_SECONDS="1",
+        # Webhook tests' receivers listen on loopback (the guard itself: tests/webhooks).
+        WEBHOOK_ALLOW_PRIVATE_TARGETS="1",
     )  # fmt: skip
 
 
