@@ -29,7 +29,7 @@ from tortoise.transactions import in_transaction
 from server.errors import NotFound
 from server.events import registry
 from server.events.actor import Actor
-from server.events.leased import LeasedRunner, claimable, error_text
+from server.events.leased import LeasedRunner, error_text, lease_due
 from server.events.model import Event, Subject
 
 log = logging.getLogger(__name__)
@@ -192,11 +192,9 @@ class DeliveryWorker(LeasedRunner[Delivery]):
                 .order_by("next_attempt_at", "id")
                 .limit(BATCH_SIZE)
             )
-            claimed = await claimable(query, postgres=self._postgres)
-            for delivery in claimed:
-                delivery.attempts += 1
-                delivery.next_attempt_at = now + self._lease
-                await delivery.save(using_db=conn, update_fields=["attempts", "next_attempt_at"])
+            claimed = await lease_due(
+                query, conn, postgres=self._postgres, now=now, lease=self._lease
+            )
         return claimed
 
     async def _attempt(self, delivery: Delivery) -> None:

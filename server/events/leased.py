@@ -12,8 +12,10 @@ import asyncio
 import contextlib
 import logging
 from abc import ABC, abstractmethod
-from typing import Generic, TypeVar
+from datetime import datetime, timedelta
+from typing import Generic, Protocol, TypeVar, cast
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -35,6 +37,32 @@ def claimable(query: QuerySet[RowT], *, postgres: bool) -> QuerySet[RowT]:
     """`query`, locking what it reads; on PostgreSQL two processes never take the same rows
     and neither waits for the other (SQLite has one writer at a time anyway)."""
     return query.select_for_update(skip_locked=True) if postgres else query
+
+
+class AttemptedRow(Protocol):
+    """A row retried on a schedule: how often it was tried and when it is next due."""
+
+    attempts: int
+    next_attempt_at: datetime
+
+    async def save(self, *, using_db: BaseDBAsyncClient, update_fields: list[str]) -> None: ...
+
+
+async def lease_due(
+    query: QuerySet[RowT], conn: BaseDBAsyncClient, *, postgres: bool, now: datetime,
+    lease: timedelta,
+) -> list[RowT]:  # fmt: skip
+    """Claim the rows `query` finds (in `conn`'s transaction) for one attempt each: counted,
+    and not due again until `lease` has passed, so a runner that dies mid-attempt leaves
+    them to be retried once the lease runs out. The rows' model has `attempts` and
+    `next_attempt_at` (`AttemptedRow`)."""
+    claimed = list(await claimable(query, postgres=postgres))
+    for found in claimed:
+        row = cast(AttemptedRow, found)
+        row.attempts += 1
+        row.next_attempt_at = now + lease
+        await row.save(using_db=conn, update_fields=["attempts", "next_attempt_at"])
+    return claimed
 
 
 class LeasedRunner(ABC, Generic[RowT]):

@@ -24,7 +24,7 @@ from tortoise import timezone
 from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
-from server.events.leased import LeasedRunner, claimable, error_text
+from server.events.leased import LeasedRunner, error_text, lease_due
 from server.webhooks import service
 from server.webhooks.guard import guarded_client
 from server.webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint
@@ -80,11 +80,9 @@ class WebhookSender(LeasedRunner[WebhookDelivery]):
                 .order_by("next_attempt_at", "id")
                 .limit(BATCH_SIZE)
             )
-            claimed = await claimable(query, postgres=self._postgres)
-            for delivery in claimed:
-                delivery.attempts += 1
-                delivery.next_attempt_at = now + self._lease
-                await delivery.save(using_db=conn, update_fields=["attempts", "next_attempt_at"])
+            claimed = await lease_due(
+                query, conn, postgres=self._postgres, now=now, lease=self._lease
+            )
         return claimed
 
     async def _attempt(self, delivery: WebhookDelivery) -> None:
