@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -102,6 +103,10 @@ def test_error_body_for_plain_statuses(status: int, code: str) -> None:
 # --- the shape on the wire -----------------------------------------------------------------
 
 
+# The members some errors add for a client to act on (docs/api.md, "Errors").
+ACTIONABLE = {"retryAfter", "conversationId", "assigneeId", "ticketId", "reason"}
+
+
 def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/json"
@@ -110,7 +115,7 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
     error = body["error"]
     assert error["code"] == code
     assert isinstance(error["message"], str) and error["message"]
-    assert set(error) <= {"code", "message", "fields"}
+    assert set(error) <= {"code", "message", "fields", *ACTIONABLE}
     return error
 
 
@@ -296,6 +301,7 @@ async def test_bad_queries_never_cause_a_500(client: httpx.AsyncClient, team: Te
         if ep.query is None:
             continue
         path = ep.path.replace("{conversation_id:id}", str(chat["conversation"]["id"]))
+        path = re.sub(r"\{[a-z_]+:id\}", "1", path)  # the query is checked before the id
         headers = visitor["headers"] if ep.access is Access.VISITOR else team.admin_headers
         for params in GARBAGE_QUERIES:
             response = await client.get(path, params=params, headers=headers)
