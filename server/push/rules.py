@@ -75,8 +75,7 @@ def _ticket(event: tickets.TicketEvent, subject: Subject) -> list[Delivery]:
     ]
     if isinstance(event, tickets.TicketAssigned):
         out += [Delivery(names.agent(org, a).key, event.type, full) for a in subject.agent_ids]
-    public = ticket_projection(event)
-    return out + _to_contact(subject, public) + _to_tracking(subject, public)
+    return out + _to_requester(subject, ticket_projection(event))
 
 
 def _conversation(event: chat.ChatEvent, subject: Subject) -> list[Delivery]:
@@ -96,13 +95,19 @@ def _to_contact(subject: Subject, projection: BaseModel | None) -> list[Delivery
     return [Delivery(key, projection.type, data)]  # type: ignore[attr-defined]
 
 
-def _to_tracking(subject: Subject, projection: BaseModel | None) -> list[Delivery]:
-    """The ticket's tracking page sees what its requester's widget sees of it."""
+def _to_requester(subject: Subject, projection: BaseModel | None) -> list[Delivery]:
+    """A ticket's public projection to its requester's widget and to its tracking page (which
+    sees what the widget sees of it), serialised once for both."""
     if projection is None:
         return []
     data = projection.model_dump(mode="json", by_alias=True, exclude={"type"})
-    key = names.tracking(subject.organization_id, subject.id).key
-    return [Delivery(key, projection.type, data)]  # type: ignore[attr-defined]
+    kind: str = projection.type  # type: ignore[attr-defined]
+    out = [Delivery(names.tracking(subject.organization_id, subject.id).key, kind, data)]
+    if subject.contact_id is not None:
+        out.insert(
+            0, Delivery(names.contact(subject.organization_id, subject.contact_id).key, kind, data)
+        )
+    return out
 
 
 def _control(message: dict[str, Any]) -> Delivery:

@@ -21,14 +21,9 @@ Why each exists:
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.policy import SMTP
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -36,6 +31,7 @@ from urllib.parse import urlparse
 import httpx
 from playwright.async_api import Locator, Page, Response, WebSocketRoute, expect
 
+from tests.notify.test_inbound import mail, signed
 from tests.support.browser import LIVE, LIVE_MS, PageLog, artifacts_dir
 from tests.support.wait import wait_until
 from tests.widget.harness import Shop, Widget, exact, unique
@@ -365,26 +361,20 @@ async def customer_replies_to_ticket(shop: Shop, contact_id: int, ref: str, cont
 async def customer_replies_by_email(shop: Shop, ticket: dict[str, Any], content: str) -> bytes:
     """The ticket's requester answers by email: the message their provider would post to
     `POST /api/webhooks/email`, signed with a fresh inbound secret. Returns the raw message."""
-    admin = shop.team.admin_headers
+    raw = mail(
+        sender=f"Rita Requester <{ticket['requesterEmail']}>",
+        subject=f"Re: [{ticket['reference']}] {ticket['subject']}",
+        body=f"{content}\n\nOn Monday, Acme wrote:\n> How can we help?\n",
+    )
     async with httpx.AsyncClient(base_url=shop.server.http_url, timeout=30) as http:
-        made = await http.post("/api/org/inbound-email-secret", headers=admin)
+        made = await http.post("/api/org/inbound-email-secret", headers=shop.team.admin_headers)
         assert made.status_code == 200, made.text
-        secret = made.json()["secret"]
-        message = EmailMessage(policy=SMTP)
-        message["From"] = f"Rita Requester <{ticket['requesterEmail']}>"
-        message["To"] = "support@parley.test"
-        message["Subject"] = f"Re: [{ticket['reference']}] {ticket['subject']}"
-        message["Message-ID"] = f"<{unique('reply')}@mail.example.com>"
-        message.set_content(f"{content}\n\nOn Monday, Acme wrote:\n> How can we help?\n")
-        raw = message.as_bytes()
-        at = str(int(time.time()))
-        digest = hmac.new(secret.encode(), f"{at}.".encode() + raw, hashlib.sha256).hexdigest()
         posted = await http.post(
             "/api/webhooks/email",
             content=raw,
             headers={
                 "Content-Type": "message/rfc822", "X-Parley-Organization": shop.team.org.slug,
-                "X-Parley-Timestamp": at, "X-Parley-Signature": f"sha256={digest}",
+                **signed(made.json()["secret"], raw),
             },
         )  # fmt: skip
     assert posted.status_code == 202, posted.text
