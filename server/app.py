@@ -25,6 +25,9 @@ from server.accounts import routes as account_routes
 from server.accounts.login_throttle import LoginThrottle
 from server.accounts.models import Contact
 from server.accounts.principal import Principal
+from server.attachments import routes as attachment_routes
+from server.attachments.cleanup import TicketFilesCleanup, orphan_sweep_job
+from server.attachments.storage import Storage, storage_from_settings
 from server.channels.handshake_limit import HandshakeLimiter
 from server.channels.hub import Hub
 from server.channels.routes import websocket_routes
@@ -85,6 +88,7 @@ class AppState:
     handshake_limiter: HandshakeLimiter | None = None
     chat_limiter: ChatLimiter | None = None
     idempotency: IdempotencyStore | None = None
+    storage: Storage | None = None
 
 
 # Connections to Redis per process for commands (the pub/sub listener has its own). A burst
@@ -115,6 +119,7 @@ def build_api() -> Api:
     api.include(ticket_embed_routes.api)
     api.include(tracking_routes.api)
     api.include(webhook_routes.api)
+    api.include(attachment_routes.api)
     return api
 
 
@@ -239,6 +244,13 @@ def _jobs(spine: Spine, router: routing.Router, hub: Hub) -> list[Job]:
     ]
 
 
+async def _check_storage(storage: Storage) -> None:
+    """An S3 bucket that cannot be reached fails the start, not the first upload."""
+    check = getattr(storage, "check", None)
+    if check is not None:
+        await check()
+
+
 async def _prune_delayed(slot: datetime) -> None:
     await delayed.prune_finished()
 
@@ -273,6 +285,8 @@ def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+            storage = state.storage = storage_from_settings(settings)
+            await _check_storage(storage)
             if settings.redis_url:
                 state.redis = redis_client(settings.redis_url)
             realtime = await start_realtime(settings, state.redis)
@@ -293,7 +307,13 @@ def create_app(settings: Settings) -> Starlette:
             webhooks = WebhookFanout(retry_window=timedelta(hours=settings.webhook_retry_hours))
             spine = await start_spine(
                 [PushListener(realtime.hub.publish)],
-                durable=[customer_emails, agent_emails, transcript_emails, webhooks],
+                durable=[
+                    customer_emails,
+                    agent_emails,
+                    transcript_emails,
+                    webhooks,
+                    TicketFilesCleanup(storage),
+                ],
                 also_drain=[LegacyOutboxDrain(realtime.hub.publish)],
                 reactors=[routing.RoutingReactor(router)],
             )
@@ -311,9 +331,13 @@ def create_app(settings: Settings) -> Starlette:
                 mailer_for(settings), mail_from=settings.mail_from, public_url=settings.public_url
             )
             # Email in over IMAP: each organisation's mailbox, polled when due (docs/email.md).
-            mailboxes = MailboxPoller(settings)
+            mailboxes = MailboxPoller(settings, storage=storage)
+            files_sweep = orphan_sweep_job(
+                storage, orphan_age=timedelta(hours=settings.attachment_orphan_hours)
+            )
             scheduler = Scheduler(
-                [*_jobs(spine, router, realtime.hub), mailboxes.job()], delayed=[webhook_notices]
+                [*_jobs(spine, router, realtime.hub), mailboxes.job(), files_sweep],
+                delayed=[webhook_notices],
             )
             scheduler.start()
             try:
@@ -331,6 +355,8 @@ def create_app(settings: Settings) -> Starlette:
                 if state.redis is not None:
                     await state.redis.aclose()
                     state.redis = None
+                await storage.close()
+                state.storage = None
 
     routes = [
         Route("/healthz", _healthz),

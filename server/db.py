@@ -23,6 +23,7 @@ from server.settings import mask_password
 
 MODEL_MODULES = [
     "server.accounts.models",
+    "server.attachments.models",
     "server.tickets.models",
     "server.events.outbox",
     "server.events.deliveries",

@@ -30,6 +30,8 @@ class ErrorCode(StrEnum):
     REQUEST_TIMEOUT = "request_timeout"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    FILE_TYPE_NOT_ALLOWED = "file_type_not_allowed"
+    TOO_MANY_FILES = "too_many_files"
     RATE_LIMITED = "rate_limited"
     NOT_READY = "not_ready"
     INTERNAL = "internal_error"
@@ -148,6 +150,18 @@ class PayloadTooLarge(ParleyError):
 class UnsupportedMediaType(ParleyError):
     code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
     status = 415
+
+
+class FileTypeNotAllowed(UnsupportedMediaType):
+    """An uploaded file whose bytes are of a type the allow-list refuses."""
+
+    code = ErrorCode.FILE_TYPE_NOT_ALLOWED
+
+
+class TooManyFiles(PayloadTooLarge):
+    """More files in one upload than PARLEY_ATTACHMENT_MAX_FILES."""
+
+    code = ErrorCode.TOO_MANY_FILES
 
 
 class RateLimited(ParleyError):

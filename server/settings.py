@@ -94,6 +94,23 @@ class Settings:
     webhook_retry_hours: int = 72
     webhook_disable_after_hours: int = 24
     webhook_secret_overlap_hours: int = 24
+    # Attachments (see docs/attachments.md): limits, where files are kept, where they are served.
+    attachment_max_file_bytes: int = 26_214_400
+    attachment_max_request_bytes: int = 52_428_800
+    attachment_max_files: int = 10
+    attachment_orphan_hours: int = 24
+    attachment_link_ttl_seconds: int = 300
+    # An origin (https://files.example.com) that serves downloads instead of PUBLIC_URL's.
+    attachment_download_origin: str = ""
+    attachment_storage: str = "local"
+    # Local storage: a directory; default PARLEY_DATA_DIR/attachments.
+    attachment_dir: Path = Path(".parley/attachments")
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    s3_prefix: str = ""
 
     @property
     def uses_redis(self) -> bool:
@@ -176,6 +193,7 @@ class Settings:
                 env, "WEBHOOK_SECRET_OVERLAP_HOURS", 24, low=0, high=24 * 30
             ),
         }
+        values.update(_attachment_settings(env, data_dir))
         values["tracking_link_ttl_days"] = _int(env, "TRACKING_LINK_TTL_DAYS", 30, low=1, high=365)
         values["public_url"] = _public_url(
             _get(env, "PUBLIC_URL", ""), values["host"], values["port"]
@@ -207,7 +225,7 @@ class Settings:
         shown: dict[str, str] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in ("secret_key", "smtp_password") and value:
+            if f.name in ("secret_key", "smtp_password", "s3_secret_access_key") and value:
                 value = "********"
             elif f.name in ("database_url", "redis_url"):
                 value = mask_password(str(value))
@@ -215,9 +233,56 @@ class Settings:
         return shown
 
 
+def _attachment_settings(env: Mapping[str, str], data_dir: Path) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "attachment_max_file_bytes": _int(
+            env, "ATTACHMENT_MAX_FILE_BYTES", 26_214_400, low=1024, high=1 << 40
+        ),
+        "attachment_max_request_bytes": _int(
+            env, "ATTACHMENT_MAX_REQUEST_BYTES", 52_428_800, low=1024, high=1 << 40
+        ),
+        "attachment_max_files": _int(env, "ATTACHMENT_MAX_FILES", 10, low=1, high=100),
+        "attachment_orphan_hours": _int(env, "ATTACHMENT_ORPHAN_HOURS", 24, low=1, high=24 * 30),
+        # At most 5 minutes: a signed link is a bearer credential for one file.
+        "attachment_link_ttl_seconds": _int(
+            env, "ATTACHMENT_LINK_TTL_SECONDS", 300, low=10, high=300
+        ),
+        "attachment_download_origin": _origin(env, "ATTACHMENT_DOWNLOAD_ORIGIN"),
+        "attachment_storage": _choice(env, "ATTACHMENT_STORAGE", "local", ATTACHMENT_STORAGES),
+        "attachment_dir": Path(_get(env, "ATTACHMENT_DIR", str(data_dir / "attachments")))
+        .expanduser()
+        .resolve(),
+        "s3_bucket": _get(env, "S3_BUCKET", ""),
+        "s3_endpoint_url": _get(env, "S3_ENDPOINT_URL", ""),
+        "s3_region": _get(env, "S3_REGION", "us-east-1"),
+        "s3_access_key_id": _get(env, "S3_ACCESS_KEY_ID", ""),
+        "s3_secret_access_key": _get(env, "S3_SECRET_ACCESS_KEY", ""),
+        "s3_prefix": _get(env, "S3_PREFIX", "").strip("/"),
+    }
+    if values["attachment_max_request_bytes"] < values["attachment_max_file_bytes"]:
+        raise _fail(
+            "ATTACHMENT_MAX_REQUEST_BYTES", "must be at least PARLEY_ATTACHMENT_MAX_FILE_BYTES"
+        )
+    if values["attachment_storage"] == "s3" and not values["s3_bucket"]:
+        raise _fail("S3_BUCKET", "PARLEY_ATTACHMENT_STORAGE=s3 needs a bucket")
+    endpoint = values["s3_endpoint_url"]
+    if endpoint and not endpoint.startswith(("http://", "https://")):
+        raise _fail("S3_ENDPOINT_URL", f"expected an http(s):// URL, got {endpoint!r}")
+    return values
+
+
+def _origin(env: Mapping[str, str], name: str) -> str:
+    """An origin such as https://files.example.com, or "" when unset."""
+    value = _get(env, name, "").rstrip("/").lower()
+    if value and (not value.startswith(("http://", "https://")) or value.count("/") != 2):
+        raise _fail(name, f"{value!r} is not an origin like https://files.example.com")
+    return value
+
+
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 MAIL_PROVIDERS = ("console", "smtp")
 SMTP_SECURITY = ("starttls", "tls", "none")
+ATTACHMENT_STORAGES = ("local", "s3")
 MIN_SECRET_KEY_LENGTH = 32
 SECRET_KEY_FILE = "secret_key"
 _DATABASE_SCHEMES = ("sqlite://", "postgres://", "postgresql://", "asyncpg://")

@@ -44,6 +44,7 @@ pytest_plugins = [
     "tests.support.browser",
     "tests.support.smtp",
     "tests.support.dovecot",
+    "tests.support.s3",
     "tests.widget.fixtures",
 ]
 

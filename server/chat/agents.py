@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 
 from server.accounts.models import Agent
 from server.accounts.principal import Principal
+from server.attachments import service as attachments
 from server.chat import announce, events, lookups, writes
 from server.chat.models import ChatMessage, Conversation, ConversationStatus
 from server.chat.presenters import LoadedConversation, message_out
@@ -90,6 +91,14 @@ async def post_agent_message(
             client_message_id=data.client_message_id,
             using_db=conn,
         )
+        files = await attachments.attach(
+            conn, organization_id=conversation.organization_id,
+            uploaded_by=attachments.uploader_key(principal), ids=data.attachment_ids,
+            target=attachments.Target(
+                conversation_id=conversation.id, message_id=message.id,
+                contact_id=conversation.contact_id, is_internal=data.is_internal,
+            ),
+        )  # fmt: skip
         if not data.is_internal:
             conversation.contact_unread += 1
             conversation.last_message_at = message.created_at
@@ -110,7 +119,7 @@ async def post_agent_message(
                 events.ConversationMessageCreated(conversation=out, message=message_out(system)),
             ]  # fmt: skip
         found.append(
-            events.ConversationMessageCreated(conversation=out, message=message_out(message))
+            events.ConversationMessageCreated(conversation=out, message=message_out(message, files))
         )
         await announce.stage(loaded, found, conn, author)
         if system is not None:

@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 
 from server.accounts import org_settings, visitors
 from server.accounts.models import Contact, Organization
+from server.attachments import service as attachments
 from server.chat import announce, events, lookups, writes
 from server.chat.models import ChatMessage, Conversation, ConversationStatus
 from server.chat.presenters import LoadedConversation, message_out
@@ -164,6 +165,13 @@ async def post_visitor_message(
         message = await _from_contact(
             conversation, contact, data.body, data.client_message_id, conn
         )
+        files = await attachments.attach(
+            conn, organization_id=conversation.organization_id,
+            uploaded_by=f"contact:{contact.id}", ids=data.attachment_ids,
+            target=attachments.Target(
+                conversation_id=conversation.id, message_id=message.id, contact_id=contact.id
+            ),
+        )  # fmt: skip
         conversation.agent_unread += 1
         conversation.last_message_at = message.created_at
         conversation.awaiting_reply_since = conversation.awaiting_reply_since or message.created_at
@@ -176,7 +184,7 @@ async def post_visitor_message(
             loaded,
             [
                 events.ConversationMessageCreated(
-                    conversation=loaded.out(writes.now()), message=message_out(message)
+                    conversation=loaded.out(writes.now()), message=message_out(message, files)
                 )
             ],
             conn,

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from server.chat import customer, lookups, queries, transcripts
 from server.chat.limits import ChatLimiter
-from server.chat.presenters import message_out, public_message
+from server.chat.presenters import message_out, messages_out, public_message
 from server.chat.schemas import (
     ConversationStart,
     MessagesQuery,
@@ -104,7 +104,8 @@ async def visitor_list_messages(call: Call) -> BaseModel:
         contact_id=call.contact.id,
     )
     rows, more = await queries.messages(conversation, call.query, public_only=True)
-    return PublicMessagePage(items=[public_message(message_out(m)) for m in rows], has_more=more)
+    items = [public_message(m) for m in await messages_out(rows)]
+    return PublicMessagePage(items=items, has_more=more)
 
 
 @api.endpoint(
@@ -120,8 +121,9 @@ async def visitor_send_message(call: Call) -> BaseModel:
     posted = await customer.post_visitor_message(
         contact=contact, conversation_id=call.path["conversation_id"], data=call.body
     )
+    (message,) = await messages_out([posted.message])
     return PublicMessageEnvelope(
-        message=public_message(message_out(posted.message)), conversation=posted.loaded.public()
+        message=public_message(message), conversation=posted.loaded.public()
     )
 
 

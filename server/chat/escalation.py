@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from server.accounts.models import Agent, Contact
 from server.accounts.principal import Principal
+from server.attachments import service as attachments
 from server.chat import announce, events, lookups
 from server.chat.models import ChatMessage, ConversationStatus
 from server.chat.presenters import LoadedConversation, message_out
@@ -110,6 +111,12 @@ async def escalate(
             note=f"Created from live chat #{conversation.id}.",
         )  # fmt: skip
         conversation.ticket_id = ticket.ticket.id
+        if data.include_attachments:
+            await attachments.link_chat_to_ticket(
+                conn, organization_id=conversation.organization_id,
+                conversation_id=conversation.id, ticket_id=ticket.ticket.id,
+                include_internal=data.include_internal_notes,
+            )  # fmt: skip
         system = await system_message(
             conversation, f"We created ticket {ticket.reference} for your request.", conn
         )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from server.accounts.models import Agent, Contact
+from server.attachments import service as attachments
+from server.attachments.schemas import AttachmentOut, public_attachment
 from server.chat.models import ChatMessage, Conversation, ConversationStatus
 from server.chat.schemas import (
     ContactBrief,
@@ -106,7 +109,7 @@ def public_conversation(loaded: LoadedConversation) -> PublicConversation:
     )
 
 
-def message_out(message: ChatMessage) -> MessageOut:
+def message_out(message: ChatMessage, files: Sequence[AttachmentOut] = ()) -> MessageOut:
     return MessageOut(
         id=message.id,
         conversation_id=message.conversation_id,
@@ -117,7 +120,14 @@ def message_out(message: ChatMessage) -> MessageOut:
         is_internal=message.is_internal,
         client_message_id=message.client_message_id,
         created_at=message.created_at,
+        attachments=list(files),
     )
+
+
+async def messages_out(messages: Sequence[ChatMessage]) -> list[MessageOut]:
+    """Messages with their files (one query for all of them)."""
+    files = await attachments.for_messages([m.id for m in messages])
+    return [message_out(m, files.get(m.id, ())) for m in messages]
 
 
 def public_message(message: MessageOut) -> PublicMessage:
@@ -134,4 +144,5 @@ def public_message(message: MessageOut) -> PublicMessage:
             message.client_message_id if message.author_type is MessageAuthor.CONTACT else None
         ),
         created_at=message.created_at,
+        attachments=[public_attachment(a) for a in message.attachments],
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from server.chat import agents, escalation, lookups, queries, transcripts, writes
-from server.chat.presenters import message_out
+from server.chat.presenters import messages_out
 from server.chat.schemas import (
     AgentMessageCreate,
     ConversationDetail,
@@ -67,7 +67,7 @@ async def get_conversation(call: Call) -> BaseModel:
     loaded = await lookups.load_conversation(conversation)
     return ConversationDetail(
         conversation=loaded.out(writes.now()),
-        messages=[message_out(m) for m in rows],
+        messages=await messages_out(rows),
         has_more=more,
     )
 
@@ -82,7 +82,7 @@ async def list_conversation_messages(call: Call) -> BaseModel:
         call.path["conversation_id"], organization_id=call.agent.organization_id
     )
     rows, more = await queries.messages(conversation, call.query, public_only=False)
-    return MessagePage(items=[message_out(m) for m in rows], has_more=more)
+    return MessagePage(items=await messages_out(rows), has_more=more)
 
 
 @api.endpoint(
@@ -96,9 +96,8 @@ async def post_conversation_message(call: Call) -> BaseModel:
     posted = await agents.post_agent_message(
         principal=call.agent, conversation_id=call.path["conversation_id"], data=call.body
     )
-    return MessageEnvelope(
-        message=message_out(posted.message), conversation=posted.loaded.out(writes.now())
-    )
+    (message,) = await messages_out([posted.message])
+    return MessageEnvelope(message=message, conversation=posted.loaded.out(writes.now()))
 
 
 @api.endpoint(

@@ -7,9 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator
 
 from server.accounts.schemas import Name, PageNumber
+from server.attachments.schemas import AttachmentIds, AttachmentOut, PublicAttachment
 from server.chat.models import (
     CLIENT_ID_MAX,
     MAX_BODY_CHARS,
@@ -63,6 +64,21 @@ Body = Annotated[
     AfterValidator(_plain_text),
     Field(json_schema_extra={"pattern": _BODY_PATTERN}),
 ]
+# A message may be files alone: then its text may be empty (`_body_or_files`).
+BodyOrFiles = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=MAX_BODY_CHARS),
+    AfterValidator(_plain_text),
+]
+
+
+def _body_or_files(body: str, info: ValidationInfo) -> str:
+    """A message needs text, files, or both (`attachment_ids` is declared first to be seen)."""
+    if not body and not info.data.get("attachment_ids"):
+        raise ValueError("Write a message or attach a file.")
+    return body
+
+
 ClientMessageId = Annotated[
     str,
     StringConstraints(min_length=1, max_length=CLIENT_ID_MAX, pattern=r"^[A-Za-z0-9._:-]+$"),
@@ -89,14 +105,22 @@ class ConversationStart(RequestModel):
 
 
 class VisitorMessageCreate(RequestModel):
-    body: Body
+    attachment_ids: AttachmentIds = Field(default_factory=list)
+    body: BodyOrFiles
     client_message_id: ClientMessageId
+
+    _files = field_validator("body")(_body_or_files)
 
 
 class AgentMessageCreate(RequestModel):
-    body: Body
+    attachment_ids: AttachmentIds = Field(
+        default_factory=list, description="The caller's uploads (internal with a note)."
+    )
+    body: BodyOrFiles
     client_message_id: ClientMessageId
     is_internal: bool = Field(default=False, description="An internal note: agents only.")
+
+    _files = field_validator("body")(_body_or_files)
 
 
 class ReadRequest(RequestModel):
@@ -163,7 +187,9 @@ class EscalateRequest(RequestModel):
         default=False, description="Put internal notes in the transcript too."
     )
     include_attachments: bool = Field(
-        default=True, description="Copy the chat's attachments (once chats have attachments)."
+        default=True,
+        description="Link the chat's files to the new ticket (internal notes' files only with "
+        "`includeInternalNotes`; files already on an earlier ticket of the chat stay there).",
     )
     auto_assign_to_agent: bool = Field(
         default=True,
@@ -200,6 +226,7 @@ class MessageOut(ResponseModel):
     is_internal: bool
     client_message_id: str | None
     created_at: datetime
+    attachments: list[AttachmentOut] = Field(default_factory=list)
 
 
 class ConversationOut(ResponseModel):
@@ -266,6 +293,7 @@ class PublicMessage(ResponseModel):
     body: str
     client_message_id: str | None = Field(description="Set on the customer's own messages.")
     created_at: datetime
+    attachments: list[PublicAttachment] = Field(default_factory=list)
 
 
 class PublicTicketLink(ResponseModel):

@@ -41,10 +41,12 @@ from tortoise import timezone
 from tortoise.expressions import F
 
 from server.accounts.models import Organization
+from server.attachments.storage import Storage
 from server.events.leased import error_text
 from server.events.scheduler import Job, process_name
 from server.notify import inbound
 from server.notify.inbound import InboundStatus
+from server.notify.inbound_files import email_files
 from server.notify.mailbox import (
     InboundMailbox,
     MailboxAuth,
@@ -237,8 +239,11 @@ class Connection:
 class MailboxPoller:
     """Reads every enabled organisation's mailbox when it is due (see the module doc)."""
 
-    def __init__(self, settings: Settings, *, holder: str | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, holder: str | None = None, storage: Storage | None = None
+    ) -> None:
         self.settings = settings
+        self.files = email_files(settings, storage)
         self.holder = holder or process_name()
         self.every = timedelta(seconds=settings.imap_poll_seconds)
         self.timeout = float(settings.imap_timeout_seconds)
@@ -345,6 +350,7 @@ class MailboxPoller:
                         org, raw, secret_key=self.settings.secret_key,
                         mail_from=self.settings.mail_from,
                         per_sender_per_hour=self.settings.inbound_email_per_sender_per_hour,
+                        files=self.files,
                     )  # fmt: skip
                 except Exception as exc:
                     # A message the intake cannot take must not come back every poll; if

@@ -13,6 +13,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from server.attachments.schemas import AttachmentOut
 from server.events.actor import Actor
 from server.events.model import Subject
 from server.events.outbox import record
@@ -101,13 +102,16 @@ async def changed(
     actor: Actor,
     *,
     response: TicketResponse | None = None,
+    files: Sequence[AttachmentOut] = (),
 ) -> None:
     """Stage the events of one ticket's write by `actor`: the reply first (if any), then its
     changes."""
     ticket = _out(loaded)
     found: list[events.TicketEvent] = []
     if response is not None:
-        found.append(events.TicketResponseAdded(ticket=ticket, response=response_out(response)))
+        found.append(
+            events.TicketResponseAdded(ticket=ticket, response=response_out(response, files))
+        )
     found.extend(change_events(changes, ticket))
     if found:
         await _stage(loaded, found, conn, actor)

@@ -8,6 +8,9 @@ the reply); `automatic` marks mail an auto-responder sent, so no email answers i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from tortoise.transactions import in_transaction
 
 from server.accounts.contacts import find_or_create_contact
@@ -19,6 +22,18 @@ from server.tickets.lookups import LoadedTicket
 from server.tickets.models import Ticket, TicketResponse, TicketStatus
 from server.tickets.service import default_priority, insert_ticket
 
+
+@dataclass(frozen=True)
+class EmailFiles:
+    """An email's files, stored as pending uploads of `uploaded_by`, and a `note` for the
+    activity trail naming any that were left out."""
+
+    ids: Sequence[int] = ()
+    uploaded_by: str = ""
+    note: str = ""
+
+
+NO_FILES = EmailFiles()
 CLOSED = frozenset({TicketStatus.CLOSED, TicketStatus.CANCELLED})
 SUBJECT_MAX = 300  # Ticket.subject
 
@@ -32,6 +47,7 @@ async def create_email_ticket(
     content: str,
     automatic: bool,
     note: str = "",
+    files: EmailFiles = NO_FILES,
 ) -> LoadedTicket:
     """A new ticket from an email, with the sender as requester (a contact by address)."""
     async with in_transaction() as conn:
@@ -47,7 +63,8 @@ async def create_email_ticket(
             priority=default_priority(org.settings or {}), category=None, tags=[],
             custom_fields={}, metadata={"source": "email"}, assignee=None,
             requester_name=sender_name or contact.name, requester_email=contact.email,
-            note=f"From an email. {note}".strip(),
+            note=f"From an email. {note} {files.note}".strip(),
+            attachment_ids=files.ids, uploaded_by=files.uploaded_by,
         )  # fmt: skip
     await relay.relayed()
     return loaded
@@ -61,6 +78,7 @@ async def add_email_reply(
     sender_name: str,
     content: str,
     automatic: bool,
+    files: EmailFiles = NO_FILES,
 ) -> tuple[TicketResponse, LoadedTicket] | None:
     """A public reply by email to one of the organisation's tickets; None when the ticket is
     gone, CLOSED or CANCELLED (the caller opens a new one). A reply to a ticket waiting on the
@@ -82,7 +100,8 @@ async def add_email_reply(
         )
         replied = await reply_locked(
             ticket, actor, content, author_email=contact.email,
-            description="Replied by email.", prefix=org.ticket_prefix, conn=conn,
+            description=f"Replied by email. {files.note}".strip(), prefix=org.ticket_prefix,
+            conn=conn, attachment_ids=files.ids, uploaded_by=files.uploaded_by,
         )  # fmt: skip
     await relay.relayed()
     return replied

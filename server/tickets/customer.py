@@ -9,11 +9,14 @@ customer's own widget sees the public projection on `contact:{id}`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from server.accounts import org_settings, visitors
 from server.accounts.models import Contact, Organization
+from server.attachments import service as attachments
 from server.db import MAX_ID
 from server.errors import NotFound, TicketClosed, ValidationFailed
 from server.events import relay
@@ -89,13 +92,14 @@ async def create_widget_ticket(
             # An anonymous visitor has no real address: the ticket keeps the one they
             # typed, which is what they track it with.
             note="From the website widget.", requester_email=email,
+            attachment_ids=data.attachment_ids, uploaded_by=f"contact:{contact.id}",
         )  # fmt: skip
     await relay.relayed()
     return loaded
 
 
 async def add_customer_reply(
-    *, contact: Contact, ref: str, content: str
+    *, contact: Contact, ref: str, content: str, attachment_ids: Sequence[int] = ()
 ) -> tuple[TicketResponse, LoadedTicket]:
     """The customer's public reply to one of their own tickets (anyone else's is 404).
 
@@ -106,20 +110,31 @@ async def add_customer_reply(
     where = ref_filter(ref, org.ticket_prefix)
     if "id" in where and not 0 < where["id"] <= MAX_ID:
         raise NotFound(f"Ticket {ref.strip()!r} not found.")
-    return await _reply_to_own(org, contact, where, content, missing=ref.strip())
+    return await _reply_to_own(
+        org, contact, where, content, missing=ref.strip(), attachment_ids=attachment_ids
+    )
 
 
 async def add_tracked_reply(
-    *, contact: Contact, ticket_id: int, content: str
+    *, contact: Contact, ticket_id: int, content: str, attachment_ids: Sequence[int] = ()
 ) -> tuple[TicketResponse, LoadedTicket]:
     """The requester's public reply from the ticket's tracking page (whose session names the
     ticket and the contact): the same reply, with the same rules, as from the widget."""
     org = await Organization.get(id=contact.organization_id)
-    return await _reply_to_own(org, contact, {"id": ticket_id}, content, missing=str(ticket_id))
+    return await _reply_to_own(
+        org, contact, {"id": ticket_id}, content, missing=str(ticket_id),
+        attachment_ids=attachment_ids,
+    )  # fmt: skip
 
 
 async def _reply_to_own(
-    org: Organization, contact: Contact, where: dict[str, int], content: str, *, missing: str
+    org: Organization,
+    contact: Contact,
+    where: dict[str, int],
+    content: str,
+    *,
+    missing: str,
+    attachment_ids: Sequence[int],
 ) -> tuple[TicketResponse, LoadedTicket]:
     actor = _actor(contact)
     async with in_transaction() as conn:
@@ -140,6 +155,7 @@ async def _reply_to_own(
         replied = await reply_locked(
             ticket, actor, content, author_email=ticket.requester_email,
             description="The customer replied.", prefix=org.ticket_prefix, conn=conn,
+            attachment_ids=attachment_ids, uploaded_by=f"contact:{contact.id}",
         )  # fmt: skip
     await relay.relayed()
     return replied
@@ -154,10 +170,13 @@ async def reply_locked(
     description: str,
     prefix: str,
     conn: BaseDBAsyncClient,
+    attachment_ids: Sequence[int] = (),
+    uploaded_by: str = "",
 ) -> tuple[TicketResponse, LoadedTicket]:
     """A customer's public reply to a locked open ticket, in the caller's transaction (the
-    caller relays after the commit): the response, its audit row and its events; a ticket
-    waiting on the customer, or resolved, goes back to OPEN."""
+    caller relays after the commit): the response with the files `uploaded_by` uploaded
+    (`attachment_ids`), its audit row and its events; a ticket waiting on the customer, or
+    resolved, goes back to OPEN."""
     trail = AuditTrail(actor)
     response = await TicketResponse.create(
         ticket_id=ticket.id,
@@ -168,8 +187,15 @@ async def reply_locked(
         author_email=author_email,
         using_db=conn,
     )
+    files = await attachments.attach(
+        conn, organization_id=ticket.organization_id, uploaded_by=uploaded_by,
+        ids=attachment_ids,
+        target=attachments.Target(
+            ticket_id=ticket.id, response_id=response.id, contact_id=ticket.requester_id
+        ),
+    )  # fmt: skip
     trail.add(ticket, ActivityType.RESPONDED, description, {"responseId": response.id})
     if TicketStatus(ticket.status) in BACK_TO_OPEN:
         apply_status(trail, ticket, TicketStatus.OPEN)
-    loaded = await save_and_stage(trail, ticket, prefix, conn, response=response)
+    loaded = await save_and_stage(trail, ticket, prefix, conn, response=response, files=files)
     return response, loaded

@@ -11,6 +11,7 @@ from tortoise.expressions import Q
 
 from server.accounts.models import Agent, Organization
 from server.accounts.principal import Principal
+from server.attachments import service as attachments
 from server.db import MAX_ID
 from server.errors import NotFound
 from server.tickets.models import Ticket, TicketActivity, TicketResponse, TicketTag
@@ -173,4 +174,11 @@ async def get_ticket_detail(*, principal: Principal, ref: str | int) -> TicketDe
     activities = await TicketActivity.filter(ticket_id=loaded.ticket.id).order_by(
         "created_at", "id"
     )
-    return ticket_detail(loaded.out(), responses=list(responses), activities=list(activities))
+    ticket = loaded.ticket
+    return ticket_detail(
+        loaded.out(),
+        responses=list(responses),
+        activities=list(activities),
+        files=await attachments.for_responses([r.id for r in responses]),
+        ticket_files=await attachments.for_ticket(ticket.organization_id, ticket.id),
+    )

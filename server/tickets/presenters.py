@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from server.attachments.schemas import AttachmentOut, public_attachment
 from server.tickets.models import Ticket, TicketActivity, TicketResponse
 from server.tickets.numbering import format_reference
 from server.tickets.schemas import (
@@ -47,7 +50,7 @@ def ticket_out(
     )
 
 
-def response_out(response: TicketResponse) -> ResponseOut:
+def response_out(response: TicketResponse, files: Sequence[AttachmentOut] = ()) -> ResponseOut:
     return ResponseOut(
         id=response.id,
         ticket_id=response.ticket_id,
@@ -58,6 +61,7 @@ def response_out(response: TicketResponse) -> ResponseOut:
         author_name=response.author_name,
         author_email=response.author_email,
         created_at=response.created_at,
+        attachments=list(files),
     )
 
 
@@ -86,6 +90,7 @@ def public_response(response: ResponseOut) -> PublicResponse:
         author_type=response.author_type,
         author_name=response.author_name,
         created_at=response.created_at,
+        attachments=[public_attachment(a) for a in response.attachments],
     )
 
 
@@ -109,9 +114,14 @@ def ticket_detail(
     *,
     responses: list[TicketResponse],
     activities: list[TicketActivity],
+    files: dict[int, list[AttachmentOut]],
+    ticket_files: list[AttachmentOut],
 ) -> TicketDetail:
+    """The ticket with its replies and their files (`files` by response id), its own files
+    (`ticket_files`) and its trail."""
     return TicketDetail(
         **base.model_dump(),
-        responses=[response_out(r) for r in responses],
+        attachments=ticket_files,
+        responses=[response_out(r, files.get(r.id, ())) for r in responses],
         activity=[activity_out(a) for a in activities],
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 from starlette.responses import Response, StreamingResponse
 
+from server.attachments import service as attachments
 from server.tickets import dashboard, lookups, queries, service
 from server.tickets.dashboard import Dashboard
 from server.tickets.presenters import response_out
@@ -150,8 +151,12 @@ async def add_response(call: Call) -> BaseModel:
         seen=call.body.seen,
         force=call.body.force,
         history=call.request.app.state.parley.hub.history,
+        attachment_ids=call.body.attachment_ids,
     )
-    return ResponseEnvelope(response=response_out(response), ticket=loaded.out())
+    files = await attachments.for_responses([response.id])
+    return ResponseEnvelope(
+        response=response_out(response, files.get(response.id, ())), ticket=loaded.out()
+    )
 
 
 @api.endpoint(

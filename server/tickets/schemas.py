@@ -8,8 +8,16 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
+from server.attachments.schemas import AttachmentIds, AttachmentOut, PublicAttachment
 from server.db import MAX_ID
 from server.events.actor import AuthorType
 from server.tickets.models import (
@@ -29,6 +37,8 @@ from server.web.schema import (
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Description = Annotated[str, Field(max_length=50_000)]
 Content = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50_000)]
+# A reply may be files alone: then its text may be empty (`_content_or_files`).
+ContentOrFiles = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50_000)]
 Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Tag = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), lower_cased(64)
@@ -116,6 +126,13 @@ def _as_utc(value: datetime | date | None) -> datetime | date | None:
         raise ValueError("Date out of range.") from None
 
 
+def _content_or_files(content: str, info: ValidationInfo) -> str:
+    """A reply needs text, files, or both (`attachment_ids` is declared first to be seen)."""
+    if not content and not info.data.get("attachment_ids"):
+        raise ValueError("Write a reply or attach a file.")
+    return content
+
+
 class TicketCreate(RequestModel):
     requester_name: PersonName = ""
     requester_email: Email
@@ -128,6 +145,7 @@ class TicketCreate(RequestModel):
     tags: Tags = Field(default_factory=list)
     custom_fields: CustomFields = Field(default_factory=dict)
     assignee_id: int | None = None
+    attachment_ids: AttachmentIds = Field(default_factory=list)
 
     _custom = field_validator("custom_fields")(_check_custom_fields)
     _tags = field_validator("tags")(unique)
@@ -150,10 +168,14 @@ class WidgetTicketCreate(RequestModel):
     priority: TicketPriority | None = Field(
         default=None, description="Only where the widget allows it (`widget.allowPriority`)."
     )
+    attachment_ids: AttachmentIds = Field(default_factory=list)
 
 
 class CustomerReplyCreate(RequestModel):
-    content: Content
+    attachment_ids: AttachmentIds = Field(default_factory=list)
+    content: ContentOrFiles
+
+    _files = field_validator("content")(_content_or_files)
 
 
 class TicketUpdate(RequestModel):
@@ -177,7 +199,8 @@ class SeenPosition(RequestModel):
 
 
 class ResponseCreate(RequestModel):
-    content: Content
+    attachment_ids: AttachmentIds = Field(default_factory=list)
+    content: ContentOrFiles
     is_internal: bool = False
     status_change: TicketStatus | None = Field(
         default=None,
@@ -193,6 +216,8 @@ class ResponseCreate(RequestModel):
         ),
     )
     force: bool = Field(default=False, description="Send even if newer replies exist.")
+
+    _files = field_validator("content")(_content_or_files)
 
 
 class AssignRequest(RequestModel):
@@ -297,6 +322,7 @@ class ResponseOut(ResponseModel):
     author_name: str
     author_email: str | None
     created_at: datetime
+    attachments: list[AttachmentOut] = Field(default_factory=list)
 
 
 # --- what a requester may see (the REST tracking views and the widget's events) --------------
@@ -328,6 +354,7 @@ class PublicResponse(ResponseModel):
     author_type: AuthorType
     author_name: str
     created_at: datetime
+    attachments: list[PublicAttachment] = Field(default_factory=list)
 
 
 class PerformedBy(ResponseModel):
@@ -346,6 +373,10 @@ class ActivityOut(ResponseModel):
 
 
 class TicketDetail(TicketOut):
+    attachments: list[AttachmentOut] = Field(
+        description="Files on the ticket itself (given with it, or from its chat); a reply's "
+        "files are on the reply."
+    )
     responses: list[ResponseOut]
     activity: list[ActivityOut]
 

@@ -9,6 +9,7 @@ model save hooks.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -18,6 +19,8 @@ from tortoise.transactions import in_transaction
 from server.accounts.contacts import find_or_create_contact
 from server.accounts.models import Agent, Contact, Organization
 from server.accounts.principal import Principal
+from server.attachments import service as attachments
+from server.attachments.schemas import AttachmentOut
 from server.channels import names
 from server.channels.history import History
 from server.db import MAX_ID
@@ -149,6 +152,7 @@ async def create_ticket(
             category=data.category, tags=data.tags, custom_fields=data.custom_fields,
             metadata=metadata, assignee=assignee,
             requester_name=data.requester_name or contact.name,
+            attachment_ids=data.attachment_ids, uploaded_by=attachments.uploader_key(principal),
         )  # fmt: skip
     await relay.relayed()
     return loaded
@@ -172,10 +176,13 @@ async def insert_ticket(
     origin_chat_id: int | None = None,
     note: str = "",
     requester_email: str | None = None,
+    attachment_ids: Sequence[int] = (),
+    uploaded_by: str = "",
 ) -> LoadedTicket:
     """Insert a checked ticket in the caller's transaction, with its trail and events (the
     caller calls `relay.relayed()` after committing). `note` adds to the CREATED activity;
-    `requester_email` is the address to follow up with when it is not the contact's own."""
+    `requester_email` is the address to follow up with when it is not the contact's own;
+    `attachment_ids` are pending uploads of `uploaded_by` attached to the ticket itself."""
     started = now()
     first_due, resolution_due = sla.due_dates(
         settings=org.settings or {}, priority=priority, start=started
@@ -208,6 +215,10 @@ async def insert_ticket(
         await apply_assignee(trail, ticket, assignee, conn)
         await ticket.save(using_db=conn, update_fields=["assignee_id", "assigned_at", "updated_at"])
     await trail.save(conn)
+    await attachments.attach(
+        conn, organization_id=org.id, uploaded_by=uploaded_by, ids=attachment_ids,
+        target=attachments.Target(ticket_id=ticket.id, contact_id=contact.id),
+    )  # fmt: skip
     loaded = LoadedTicket(
         ticket=ticket,
         prefix=prefix,
@@ -310,6 +321,7 @@ async def add_response(
     seen: SeenPosition | None = None,
     force: bool = False,
     history: History | None = None,
+    attachment_ids: Sequence[int] = (),
 ) -> tuple[TicketResponse, LoadedTicket]:
     """An agent's reply or internal note.
 
@@ -319,6 +331,7 @@ async def add_response(
 
     Collision control: a public reply with `seen` (and a `history` to check it against) is
     refused with `StaleReply` when someone else replied publicly after that position.
+    `attachment_ids` (the caller's pending uploads) go with the reply, internal with a note.
     """
     org = await organization_of(principal)
     trail = AuditTrail(principal.actor)
@@ -337,6 +350,14 @@ async def add_response(
             author_email=agent.email if agent else None,
             using_db=conn,
         )
+        files = await attachments.attach(
+            conn, organization_id=org.id, uploaded_by=attachments.uploader_key(principal),
+            ids=attachment_ids,
+            target=attachments.Target(
+                ticket_id=ticket.id, response_id=response.id, contact_id=ticket.requester_id,
+                is_internal=is_internal,
+            ),
+        )  # fmt: skip
         if is_internal:
             trail.add(
                 ticket,
@@ -359,7 +380,9 @@ async def add_response(
             target = TicketStatus.OPEN
         if target is not None:
             apply_status(trail, ticket, target)
-        loaded = await save_and_stage(trail, ticket, org.ticket_prefix, conn, response=response)
+        loaded = await save_and_stage(
+            trail, ticket, org.ticket_prefix, conn, response=response, files=files
+        )
     await relay.relayed()
     return response, loaded
 
@@ -371,14 +394,16 @@ async def save_and_stage(
     conn: BaseDBAsyncClient,
     *,
     response: TicketResponse | None = None,
+    files: Sequence[AttachmentOut] = (),
 ) -> LoadedTicket:
     """The end of a write to one locked ticket: save it and its audit trail, and stage its
-    events (the reply first, then what the trail says changed) for after the commit."""
+    events (the reply first, with its `files`, then what the trail says changed) for after
+    the commit."""
     await ticket.save(using_db=conn)
     changes = announce.summarize(trail.rows).get(ticket.id, {})
     await trail.save(conn)
     loaded = await load_ticket(ticket, prefix=prefix, conn=conn)
-    await announce.changed(loaded, changes, conn, trail.actor, response=response)
+    await announce.changed(loaded, changes, conn, trail.actor, response=response, files=files)
     return loaded
 
 

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import Field
 
 from server.accounts.models import Contact, Organization
+from server.attachments import service as attachments
 from server.db import MAX_ID
 from server.errors import NotFound
 from server.tickets import tracking_links
@@ -90,7 +91,8 @@ async def public_view(ticket: Ticket, prefix: str) -> PublicTicketView:
     activity = await TicketActivity.filter(
         ticket_id=ticket.id, type__in=(ActivityType.CREATED, *_STATUS_ACTIVITY)
     ).order_by("created_at", "id")
-    public = [public_response(response_out(r)) for r in replies]
+    files = await attachments.for_responses([r.id for r in replies])
+    public = [public_response(response_out(r, files.get(r.id, ()))) for r in replies]
     timeline = [_entry(a) for a in activity]
     timeline += [TimelineEntry(at=r.created_at, kind="reply", response_id=r.id) for r in public]
     timeline.sort(key=lambda e: e.at)

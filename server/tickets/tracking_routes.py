@@ -8,7 +8,13 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from pydantic import BaseModel, Field
+from starlette.responses import Response
 
+from server.attachments import access, download
+from server.attachments import routes as attachment_routes
+from server.attachments import service as attachments
+from server.attachments.models import Attachment
+from server.attachments.schemas import DownloadLink, PublicAttachmentList, public_attachment
 from server.channels import names
 from server.settings import Settings
 from server.tickets import customer, tracking
@@ -88,7 +94,63 @@ async def reply_tracked_ticket(call: Call) -> BaseModel:
         organization_id=contact.organization_id, contact_id=contact.id
     )
     response, loaded = await customer.add_tracked_reply(
-        contact=contact, ticket_id=tracked.ticket.id, content=call.body.content
+        contact=contact,
+        ticket_id=tracked.ticket.id,
+        content=call.body.content,
+        attachment_ids=call.body.attachment_ids,
     )
     view = await tracking.public_view(loaded.ticket, loaded.prefix)
-    return CustomerReplyOut(response=public_response(response_out(response)), ticket=view)
+    files = await attachments.for_responses([response.id])
+    return CustomerReplyOut(
+        response=public_response(response_out(response, files.get(response.id, ()))), ticket=view
+    )
+
+
+# --- files ----------------------------------------------------------------------------------
+
+TRACKED_FILE = "/api/track/attachments/{attachment_id:id}"
+
+
+@api.endpoint(
+    "POST", "/api/track/attachments", summary="Upload files (the tracking page)", tag=TAG,
+    access=Access.TRACKER, response=PublicAttachmentList, status=201,
+    errors=(413, 415, 422, 429), raw_body=attachment_routes.MULTIPART,
+)  # fmt: skip
+async def tracked_upload_files(call: Call) -> BaseModel:
+    """Files for a reply on the tracked ticket (then `attachmentIds` on the reply)."""
+    contact = call.tracked.contact
+    await call.request.app.state.parley.chat_limiter.message(
+        organization_id=contact.organization_id, contact_id=contact.id
+    )
+    uploader = attachment_routes.contact_uploader(contact.organization_id, contact.id, contact.name)
+    rows = await attachment_routes.upload(call.request, uploader)
+    return PublicAttachmentList(
+        attachments=[public_attachment(attachments.attachment_out(a)) for a in rows]
+    )
+
+
+async def _tracked_file(call: Call) -> Attachment:
+    tracked = call.tracked
+    return await access.for_tracked_ticket(
+        tracked.ticket.organization_id, tracked.ticket.id, tracked.contact.id,
+        call.path["attachment_id"],
+    )  # fmt: skip
+
+
+@api.endpoint(
+    "GET", TRACKED_FILE + "/thumbnail", summary="A file's thumbnail (the tracking page)",
+    tag=TAG, access=Access.TRACKER, media_type="image/png", errors=(404,),
+)  # fmt: skip
+async def tracked_file_thumbnail(call: Call) -> Response:
+    """The thumbnail of an image on the tracked ticket (never an internal note's)."""
+    attachment = await _tracked_file(call)
+    return await download.serve_thumbnail(attachment, attachment_routes.storage_of(call.request))
+
+
+@api.endpoint(
+    "POST", TRACKED_FILE + "/link", summary="A signed link to open a file (the tracking page)",
+    tag=TAG, access=Access.TRACKER, response=DownloadLink, errors=(404,),
+)  # fmt: skip
+async def tracked_file_link(call: Call) -> BaseModel:
+    """A five-minute link to a public file of the tracked ticket; 404 for anything else."""
+    return attachment_routes.download_link(call.request, await _tracked_file(call))

@@ -56,6 +56,17 @@ class _DocumentJsonSchema(GenerateJsonSchema):
         return json_schema
 
 
+# An upload: one `file` part per file (server/attachments/upload.py).
+MULTIPART_FILES: dict[str, Any] = {
+    "schema": {
+        "type": "object",
+        "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+        "required": ["file"],
+    },
+    "encoding": {"file": {"contentType": "application/octet-stream"}},
+}
+
+
 def _component_name(name: str) -> str:
     # Generic models are named like `Page[TicketOut]`; component keys must be plain.
     return re.sub(r"[^A-Za-z0-9._-]", "", name.replace("[", "Of").replace(",", "And"))
@@ -184,6 +195,8 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
                 "required": True,
                 "content": {"application/json": {"schema": ref(ep.body, "validation")}},
             }
+        elif ep.raw_body == "multipart/form-data":
+            op["requestBody"] = {"required": True, "content": {ep.raw_body: MULTIPART_FILES}}
         elif ep.raw_body:
             op["requestBody"] = {
                 "required": True,

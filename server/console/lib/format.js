@@ -53,3 +53,17 @@ export function fullTime(iso) {
   const t = ms(iso);
   return Number.isNaN(t) ? "" : new Date(t).toLocaleString();
 }
+
+/** 512 → "512 bytes", 1536 → "1.5 KB", 3_400_000 → "3.2 MB" (1 KB = 1024 bytes). */
+export function fileSize(bytes) {
+  const n = Math.max(0, Number(bytes) || 0);
+  if (n < 1024) return `${n} ${n === 1 ? "byte" : "bytes"}`;
+  const units = ["KB", "MB", "GB"];
+  let value = n / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value < 10 ? value.toFixed(1).replace(/\.0$/, "") : Math.round(value)} ${units[unit]}`;
+}

@@ -1,0 +1,1 @@
+"""Attachments: files on tickets, replies, chat messages and email (docs/attachments.md)."""

@@ -1,0 +1,169 @@
+// Files over the API, for what lib/api.js (JSON in, JSON out) cannot do:
+// - upload: one XMLHttpRequest per file, because only XHR reports upload progress; its
+//   errors are the same ApiError as every other call's, with the server's sentence;
+// - thumbnails: fetched with the agent's token and shown as data: URLs (the page's CSP allows
+//   `img-src 'self' data:`, not blob:), cached for the session;
+// - open: a fresh signed link per click, opened in a new tab. The token never goes in a URL.
+import { ApiError } from "./api.js";
+import { safeHref } from "./dom.js";
+
+const PARALLEL = 3; // uploads at once; the rest wait their turn
+const THUMBNAILS_KEPT = 300;
+const PREVIEWABLE = /^image\/(png|jpeg|gif|webp)$/;
+const PREVIEW_MAX_BYTES = 20 * 1024 * 1024;
+
+/** Words for a refusal the server could not word itself (a proxy's page, a dropped line). */
+function fallbackError(status, file) {
+  const name = `“${file.name}”`;
+  if (status === 0) {
+    return { code: "network", message: `${name} was not uploaded: the connection failed (a file larger than the server accepts ends the same way).` };
+  }
+  if (status === 413) return { code: "payload_too_large", message: `${name} is larger than the server accepts.` };
+  if (status === 415) return { code: "file_type_not_allowed", message: `Files like ${name} cannot be attached.` };
+  return { code: `http_${status}`, message: `${name} was not uploaded (HTTP ${status}).` };
+}
+
+export function createFiles({ api, getToken, onUnauthorized }) {
+  const thumbnails = new Map(); // url → Promise<data URL>
+  const queue = [];
+  let running = 0;
+
+  function next() {
+    while (running < PARALLEL && queue.length) {
+      const start = queue.shift();
+      running += 1;
+      start().finally(() => {
+        running -= 1;
+        next();
+      });
+    }
+  }
+
+  /**
+   * Upload one file to POST /api/attachments. onProgress(fraction) while its bytes go out,
+   * onStart() when it leaves the queue. Returns {done: Promise<attachment>, abort()}.
+   */
+  function upload(file, { onProgress = () => {}, onStart = () => {} } = {}) {
+    let xhr = null;
+    let aborted = false;
+    let settle;
+    const done = new Promise((resolve, reject) => (settle = { resolve, reject }));
+    const abortError = () => new ApiError(0, { code: "aborted", message: `The upload of “${file.name}” was cancelled.` });
+
+    const start = () => new Promise((finished) => {
+      if (aborted) {
+        settle.reject(abortError());
+        finished();
+        return;
+      }
+      onStart();
+      xhr = new XMLHttpRequest();
+      xhr.open("POST", "/api/attachments");
+      xhr.setRequestHeader("Accept", "application/json");
+      const token = getToken();
+      if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+      xhr.upload.addEventListener("progress", (ev) => {
+        if (ev.lengthComputable && ev.total) onProgress(ev.loaded / ev.total);
+      });
+      xhr.addEventListener("load", () => {
+        let data = null;
+        try {
+          data = JSON.parse(xhr.responseText);
+        } catch {
+          data = null;
+        }
+        const attachment = data && Array.isArray(data.attachments) ? data.attachments[0] : null;
+        if (xhr.status === 201 && attachment) {
+          onProgress(1);
+          settle.resolve(attachment);
+        } else {
+          if (xhr.status === 401 && token) onUnauthorized();
+          settle.reject(new ApiError(xhr.status, (data && data.error) || fallbackError(xhr.status, file)));
+        }
+        finished();
+      });
+      xhr.addEventListener("error", () => {
+        settle.reject(new ApiError(0, fallbackError(0, file)));
+        finished();
+      });
+      xhr.addEventListener("abort", () => {
+        settle.reject(abortError());
+        finished();
+      });
+      const form = new FormData();
+      form.append("file", file, file.name);
+      xhr.send(form);
+    });
+
+    queue.push(start);
+    next();
+    return {
+      done,
+      abort() {
+        aborted = true;
+        if (xhr) xhr.abort();
+      },
+    };
+  }
+
+  /** A thumbnail (an attachment's `thumbnailUrl`, on this origin) as a data: URL. */
+  function thumbnail(url) {
+    if (typeof url !== "string" || !url.startsWith("/api/")) {
+      return Promise.reject(new Error("Not a thumbnail of this server."));
+    }
+    if (thumbnails.has(url)) return thumbnails.get(url);
+    const loading = (async () => {
+      const token = getToken();
+      const res = await fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {}, credentials: "same-origin" });
+      if (!res.ok) throw new ApiError(res.status, { code: `http_${res.status}`, message: "The thumbnail could not be loaded." });
+      const blob = await res.blob();
+      if (!blob.type.startsWith("image/")) throw new Error("The thumbnail is not an image.");
+      return dataUrl(blob);
+    })();
+    if (thumbnails.size >= THUMBNAILS_KEPT) thumbnails.delete(thumbnails.keys().next().value);
+    thumbnails.set(url, loading);
+    loading.catch(() => thumbnails.delete(url));
+    return loading;
+  }
+
+  /** Open a file: ask for a signed link now (it lives five minutes) and open it in a new tab. */
+  async function open(attachmentId) {
+    const { url } = await api("POST", `/api/attachments/${encodeURIComponent(attachmentId)}/link`);
+    const href = safeHref(new URL(url, location.href).href);
+    if (!href) throw new Error("The server gave a link the browser cannot open.");
+    // The link answer took a round trip: past the click's activation window a browser may
+    // block the tab, and with noopener there is no handle to tell. Say so instead.
+    if (navigator.userActivation && !navigator.userActivation.isActive) {
+      throw new Error("The browser did not let the file open in a new tab: click it again.");
+    }
+    window.open(href, "_blank", "noopener");
+  }
+
+  return { upload, thumbnail, open };
+}
+
+function dataUrl(blob) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.addEventListener("load", () => resolve(String(reader.result)));
+    reader.addEventListener("error", () => reject(reader.error));
+    reader.readAsDataURL(blob);
+  });
+}
+
+/** A small picture of an image the agent picked, before it is uploaded (null for others). */
+export async function previewOf(file, side = 160) {
+  if (!PREVIEWABLE.test(file.type) || file.size > PREVIEW_MAX_BYTES || !globalThis.createImageBitmap) return null;
+  try {
+    const bitmap = await createImageBitmap(file);
+    const scale = Math.min(1, side / Math.max(bitmap.width, bitmap.height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+    canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    bitmap.close();
+    return canvas.toDataURL("image/png");
+  } catch {
+    return null; // named like an image, but not one the browser can read: no preview
+  }
+}
