@@ -104,7 +104,11 @@ def test_error_body_for_plain_statuses(status: int, code: str) -> None:
 
 
 # The members some errors add for a client to act on (docs/api.md, "Errors").
-ACTIONABLE = {"retryAfter", "conversationId", "assigneeId", "ticketId", "reason"}
+ACTIONABLE = {
+    "retryAfter", "conversationId", "assigneeId", "ticketId", "reason",
+    # An upload's refusals (docs/attachments.md): which file, what it looked like, the limit.
+    "file", "detectedType", "limitBytes", "limit",
+}  # fmt: skip
 
 
 def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:

@@ -37,19 +37,21 @@ download like any other file (a truncated PNG is still the customer's PNG).
 
 Refused, among everything not listed: HTML and XHTML in any encoding, XML (an XHTML page
 libmagic calls SVG because it names the SVG namespace included), JavaScript libmagic
-recognises, scripts for an interpreter a desktop may run (shell, Python, Perl, PHP, Ruby,
-batch; a `.py` is refused, a `.c` is kept as text: it needs a compiler first), programs
-(PE, MZ, ELF, Mach-O, Java class and JAR, APK, WebAssembly), installers (MSI), shortcuts,
-registry files, RTF (embedded OLE objects are a classic exploit), PostScript (a
-programming language), RAR and 7-Zip (their third-party extractors have been the exploit;
-ZIP opens with the system's own tool), OLE files libmagic cannot name (an MSI hides as one),
-empty files and `application/octet-stream`.
+recognises, scripts it recognises for an interpreter a desktop may run (shell, Python, Perl,
+PHP, Ruby, batch), programs (PE, MZ, ELF, Mach-O, Java class and JAR, APK, WebAssembly),
+installers (MSI), shortcuts, registry files, RTF (embedded OLE objects are a classic
+exploit), PostScript (a programming language), RAR and 7-Zip (their third-party extractors
+have been the exploit; ZIP opens with the system's own tool), OLE files libmagic cannot name
+(an MSI can hide as one), empty files and `application/octet-stream`. Text libmagic takes
+for C or Java is kept: it needs a compiler before it does anything.
 
 What libmagic 5.44 makes of the awkward cases (tests/attachments/hostile_files.py holds one
-of each): plain JavaScript without `require`/`"use strict"` and PowerShell/VBScript are
-`text/plain` (kept as text, renamed `.js.txt`); a log that contains `<script>` or `<title>`
-is `text/html` (refused; zip it), one with `<svg onload=…>` is `text/plain`; an SVG that
-starts with a comment is `text/plain`; a PDF with HTML before `%PDF` is `application/pdf`.
+of each): plain JavaScript without `require`/`"use strict"`, PowerShell, VBScript and some
+Python without a shebang are `text/plain` (kept as text, renamed `x.js.txt`: no desktop runs
+a .txt); a log containing `<script>` or `<title>` is `text/html` (refused; zip it), one with
+`<svg onload=…>` is `text/plain`; an SVG starting with a comment is `text/plain` (with a
+`<script>` in it, `text/html`); a short HTML page before `%PDF` is `application/pdf`, HTML
+before a ZIP is `application/zip`, and a ZIP whose first entry is `word/…` is a Word file.
 Whatever is accepted is served with nosniff, `Content-Disposition: attachment` unless inline,
 and a sandboxing CSP (server/attachments/download.py): text never runs as a page there.
 """
@@ -414,7 +416,7 @@ def make_thumbnail(source: Path, target: Path, *, max_side: int = 320) -> bool:
             oriented = ImageOps.exif_transpose(image)
         transparent = _has_transparency(oriented)
         mode = "RGBA" if transparent else "RGB"
-        preview = oriented.convert(mode)
+        preview = _eight_bit(oriented).convert(mode)
         preview.thumbnail((max_side, max_side))
         # A new image from the pixels alone: no EXIF (GPS, camera serial), no ICC profile,
         # no text chunks or comments can ride along, whatever the encoder copies by default.
@@ -427,6 +429,13 @@ def make_thumbnail(source: Path, target: Path, *, max_side: int = 320) -> bool:
     except Exception:  # as in examine_image: any failure means no thumbnail
         target.unlink(missing_ok=True)
         return False
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    # 16-bit greyscale PNGs open as I;16, and converting those to RGB clips: all white.
+    if image.mode.startswith("I"):
+        return image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+    return image
 
 
 def _has_transparency(image: Image.Image) -> bool:

@@ -7,9 +7,11 @@ file's bytes once per organisation and content (`AttachmentBlob`) and records a 
 (`attach`, in their own transaction), so a reply and its files commit together.
 
 Bytes are removed only when nothing names them: `release_unused_blobs` locks a blob row,
-deletes the stored object, then the row, in one transaction. An upload renews its blob's
-`claimed_at` before it stores the bytes, and a blob claimed within `BLOB_GRACE` is never
-released, so an upload reusing a blob cannot lose it to a release running at the same time.
+deletes the stored object, then the row, in one transaction. An upload records its
+attachments in a transaction that locks their blob rows and checks they are still there; a
+blob released between the upload storing it and that record is stored again, so no
+attachment ever names bytes a release took. The hourly sweep also leaves blobs claimed within
+`BLOB_GRACE` alone, so it does not make an upload in flight store its bytes twice.
 """
 
 from __future__ import annotations
@@ -36,8 +38,10 @@ from server.errors import ValidationFailed
 
 log = logging.getLogger("parley.attachments")
 
-# A blob claimed by an upload this recently is never released (see the module doc).
+# The sweep leaves blobs claimed this recently alone: their upload is likely still recording.
 BLOB_GRACE = timedelta(hours=1)
+# How often an upload stores its bytes again when a release took them meanwhile.
+KEEP_ATTEMPTS = 3
 THUMBNAIL_SIDE = 320
 
 
@@ -137,7 +141,27 @@ async def store_uploads(
     with tempfile.TemporaryDirectory(prefix="parley-thumbs-") as scratch:
         examined = [await asyncio.to_thread(_examine, r, Path(scratch)) for r in received]
         blobs = [await _keep_bytes(uploader.organization_id, e, storage) for e in examined]
+        for _ in range(KEEP_ATTEMPTS):
+            rows = await _record(uploader, examined, blobs)
+            if rows is not None:
+                return rows
+            # A release took a blob between its claim and this record: store it again.
+            blobs = [await _keep_bytes(uploader.organization_id, e, storage) for e in examined]
+    raise RuntimeError("the uploaded files' storage kept being released; try again")
+
+
+async def _record(
+    uploader: Uploader, examined: list[Examined], blobs: list[AttachmentBlob]
+) -> list[Attachment] | None:
+    """The pending attachment rows, with every blob row locked and still there (else None:
+    nothing is written)."""
     async with in_transaction() as conn:
+        wanted = {blob.id for blob in blobs}
+        present = await (
+            AttachmentBlob.filter(id__in=list(wanted)).using_db(conn).select_for_update()
+        )
+        if {blob.id for blob in present} != wanted:
+            return None
         rows = []
         for item, blob in zip(examined, blobs, strict=True):
             rows.append(
@@ -271,21 +295,37 @@ async def link_chat_to_ticket(
 
 
 async def remove_ticket_files(*, organization_id: int, ticket_id: int, storage: Storage) -> int:
-    """After a ticket is deleted: its own files go (rows, then any bytes nothing else names);
-    files of the chat it came from stay with the chat. Safe to run again. How many went."""
-    async with in_transaction() as conn:
-        await (
-            Attachment.filter(
-                organization_id=organization_id, ticket_id=ticket_id, conversation_id__isnull=False
+    """After a ticket is deleted: its own files go (rows, and the bytes nothing else names);
+    files of the chat it came from stay with the chat. One transaction per stored blob, in
+    which its rows go and then, if nothing else names it, its object and its row: a failure
+    leaves that blob's rows in place for the retry, never bytes nobody can find. How many
+    files went."""
+    await Attachment.filter(
+        organization_id=organization_id, ticket_id=ticket_id, conversation_id__isnull=False
+    ).update(ticket_id=None)
+    mine = Attachment.filter(organization_id=organization_id, ticket_id=ticket_id)
+    blob_ids = sorted(set(cast(list[int], await mine.values_list("blob_id", flat=True))))
+    removed = 0
+    for blob_id in blob_ids:
+        async with in_transaction() as conn:
+            blob = (
+                await AttachmentBlob.filter(id=blob_id).using_db(conn).select_for_update().first()
             )
-            .using_db(conn)
-            .update(ticket_id=None)
-        )
-        doomed = Attachment.filter(organization_id=organization_id, ticket_id=ticket_id)
-        blob_ids = await doomed.using_db(conn).values_list("blob_id", flat=True)
-        removed = await doomed.using_db(conn).delete()
-    await release_unused_blobs(storage, blob_ids=cast(list[int], blob_ids))
+            removed += await mine.filter(blob_id=blob_id).using_db(conn).delete()
+            if (
+                blob is not None
+                and not await Attachment.filter(blob_id=blob_id).using_db(conn).exists()
+            ):
+                await _delete_blob(blob, storage, conn)
     return removed
+
+
+async def _delete_blob(blob: AttachmentBlob, storage: Storage, conn: BaseDBAsyncClient) -> None:
+    """The object (and thumbnail), then the row, in the caller's transaction."""
+    await storage.delete(blob.key)
+    if blob.thumbnail_key:
+        await storage.delete(blob.thumbnail_key)
+    await blob.delete(using_db=conn)
 
 
 async def sweep_orphans(*, storage: Storage, older_than: timedelta) -> int:
@@ -299,13 +339,17 @@ async def sweep_orphans(*, storage: Storage, older_than: timedelta) -> int:
 
 
 async def release_unused_blobs(
-    storage: Storage, *, blob_ids: Sequence[int] | None = None, batch: int = 200
+    storage: Storage,
+    *,
+    blob_ids: Sequence[int] | None = None,
+    grace: timedelta = BLOB_GRACE,
+    batch: int = 200,
 ) -> int:
     """Delete the stored bytes of blobs no attachment names (all such, or those of
-    `blob_ids`), except blobs claimed within BLOB_GRACE. Object first, then the row, under the
+    `blob_ids`), except blobs claimed within `grace`. Object first, then the row, under the
     row's lock: a crash in between leaves a row to release again, never bytes without a row."""
-    cutoff = now() - BLOB_GRACE
-    candidates = AttachmentBlob.filter(claimed_at__lt=cutoff)
+    cutoff = now() - grace
+    candidates = AttachmentBlob.filter(claimed_at__lte=cutoff)
     if blob_ids is not None:
         if not blob_ids:
             return 0
@@ -314,17 +358,14 @@ async def release_unused_blobs(
     for blob_id in await candidates.limit(batch).values_list("id", flat=True):
         async with in_transaction() as conn:
             blob = await (
-                AttachmentBlob.filter(id=blob_id, claimed_at__lt=cutoff)
+                AttachmentBlob.filter(id=blob_id, claimed_at__lte=cutoff)
                 .using_db(conn)
                 .select_for_update()
                 .first()
             )
             if blob is None or await Attachment.filter(blob_id=blob.id).using_db(conn).exists():
                 continue
-            await storage.delete(blob.key)
-            if blob.thumbnail_key:
-                await storage.delete(blob.thumbnail_key)
-            await blob.delete(using_db=conn)
+            await _delete_blob(blob, storage, conn)
             released += 1
     return released
 

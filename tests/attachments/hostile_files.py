@@ -91,10 +91,10 @@ def png_chunk(kind: bytes, body: bytes) -> bytes:
 
 def png_bomb(side: int = 20_000) -> bytes:
     """A 1-bit `side` x `side` PNG of one colour: ~50 KB on disk, 400 million pixels decoded."""
-    row = b"\x00" * (1 + side // 8)
+    row = b"\x00" * (1 + (side + 7) // 8)  # a filter byte, then one bit a pixel
     packer = zlib.compressobj(9)
     chunks = [packer.compress(row * 1000) for _ in range(side // 1000)]
-    chunks.append(packer.flush())
+    chunks += [packer.compress(row * (side % 1000)), packer.flush()]
     header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
