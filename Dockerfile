@@ -9,6 +9,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# libmagic: attachments' types are read from their bytes (server/attachments/files.py).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libmagic1 \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, in their own layer, so a code change does not reinstall them: install
 # the project from its pyproject.toml alone, then drop the placeholder package itself.
 COPY pyproject.toml README.md ./

@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from server.attachments import service
 from server.attachments.models import Attachment, AttachmentBlob
 from server.attachments.storage import LocalStorage, Storage
+from server.attachments.upload import ReceivedFile
 from server.events.deliveries import Delivery, retry_delivery
 from tests.attachments.test_routes import PDF, png, uploaded
 from tests.factories import Team, make_ticket, start_chat, unique, visitor_session
@@ -269,3 +270,32 @@ async def test_with_a_download_origin_links_point_there_and_files_are_served_onl
         served = await c.get(path)
     assert served.status_code == 200 and served.content == PDF
     assert io.BytesIO(served.content).read(4) == b"%PDF"
+
+
+async def test_uploads_thumbnails_and_the_sweep_work_on_s3_storage(
+    app: Starlette, team: Team, s3_storage: Storage, tmp_path: Path
+) -> None:
+    """The S3 backend under the service (moto's server on loopback): bytes and thumbnail go
+    to the bucket, read back whole, and leave it with the sweep."""
+    import hashlib
+
+    data = png(300, 200, "orange")
+    path = tmp_path / "upload"
+    path.write_bytes(data)
+    received = ReceivedFile(
+        filename="photo.png", declared_type="image/png", path=path, size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )  # fmt: skip
+    uploader = service.Uploader(team.org.id, f"agent:{team.agent.id}", "Bob")
+    (row,) = await service.store_uploads(uploader=uploader, received=[received], storage=s3_storage)
+    blob = await row.blob
+    assert row.image and row.thumbnail and blob.thumbnail_key
+    assert b"".join([c async for c in s3_storage.read(blob.key)]) == data
+    assert await s3_storage.exists(blob.thumbnail_key)
+
+    long_ago = service.now() - timedelta(days=2)
+    await Attachment.filter(id=row.id).update(created_at=long_ago)
+    await AttachmentBlob.filter(id=blob.id).update(claimed_at=long_ago)
+    await service.sweep_orphans(storage=s3_storage, older_than=timedelta(hours=24))
+    assert not await s3_storage.exists(blob.key)
+    assert not await s3_storage.exists(blob.thumbnail_key)
