@@ -21,6 +21,7 @@ from server.attachments.schemas import (
     AttachmentList,
     DownloadLink,
     PublicAttachmentList,
+    UploadLimits,
     public_attachment,
 )
 from server.attachments.storage import Storage
@@ -96,7 +97,25 @@ UPLOAD_DOC = (
 )
 
 
+def upload_limits(request: Request) -> UploadLimits:
+    settings = settings_of(request)
+    return UploadLimits(
+        max_file_bytes=settings.attachment_max_file_bytes,
+        max_request_bytes=settings.attachment_max_request_bytes,
+        max_files=settings.attachment_max_files,
+    )
+
+
 # --- agents ---------------------------------------------------------------------------------
+
+
+@api.endpoint(
+    "GET", "/api/attachments/limits", summary="Upload limits", tag=TAG, response=UploadLimits,
+)  # fmt: skip
+async def agent_upload_limits(call: Call) -> BaseModel:
+    """The largest file, request and number of files an upload takes: a client refuses a
+    file that cannot fit before sending it (the server refuses it anyway)."""
+    return upload_limits(call.request)
 
 
 @api.endpoint(
@@ -145,6 +164,15 @@ async def file_link(call: Call) -> BaseModel:
 
 
 # --- the widget -----------------------------------------------------------------------------
+
+
+@api.endpoint(
+    "GET", "/api/embed/attachments/limits", summary="Upload limits (the visitor)", tag="widget",
+    access=Access.VISITOR, response=UploadLimits, errors=(401,),
+)  # fmt: skip
+async def visitor_upload_limits(call: Call) -> BaseModel:
+    """As `GET /api/attachments/limits`, for the widget."""
+    return upload_limits(call.request)
 
 
 async def _visitor_limit(call: Call) -> None:

@@ -72,6 +72,14 @@ class PublicAttachmentList(ResponseModel):
     attachments: list[PublicAttachment]
 
 
+class UploadLimits(ResponseModel):
+    """What an upload may be, so a client can refuse a file before sending it."""
+
+    max_file_bytes: int
+    max_request_bytes: int
+    max_files: int
+
+
 class DownloadLink(ResponseModel):
     url: str = Field(description="Opens the file; works for anyone holding it until it expires.")
     expires_at: datetime

@@ -30,9 +30,10 @@ from tortoise.transactions import in_transaction
 
 from server.accounts.principal import Principal
 from server.attachments import files
+from server.attachments.keys import blob_key, thumbnail_key
 from server.attachments.models import Attachment, AttachmentBlob
 from server.attachments.schemas import AttachmentOut
-from server.attachments.storage import Storage, blob_key, thumbnail_key
+from server.attachments.storage import Storage
 from server.attachments.upload import ReceivedFile
 from server.errors import ValidationFailed
 

@@ -10,33 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Protocol
 
+from server.attachments.keys import CHUNK_BYTES, check_key
 from server.settings import Settings
-
-CHUNK_BYTES = 64 * 1024
-_KEY = re.compile(r"^[0-9]+/[0-9a-f]{64}(\.thumb)?$")
-
-
-def blob_key(organization_id: int, sha256: str) -> str:
-    """The key of a file's bytes: its organisation and content hash."""
-    return f"{organization_id}/{sha256}"
-
-
-def thumbnail_key(organization_id: int, sha256: str) -> str:
-    """The key of the thumbnail made from the file with this hash."""
-    return f"{organization_id}/{sha256}.thumb"
-
-
-def check_key(key: str) -> str:
-    """`key` if it is one Parley generates; a ValueError otherwise (never a path from outside)."""
-    # fullmatch: `$` alone also matches before a trailing newline.
-    if not _KEY.fullmatch(key):
-        raise ValueError(f"not an attachment key: {key!r}")
-    return key
 
 
 class Storage(Protocol):

@@ -31,7 +31,7 @@ from aiobotocore.session import AioSession, get_session
 # botocore has no type hints either (pyproject.toml lists only aiobotocore as untyped).
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
-from server.attachments.storage import CHUNK_BYTES, check_key
+from server.attachments.keys import CHUNK_BYTES, check_key
 
 # S3 takes parts of 5 MiB to 5 GiB (the last may be smaller) and at most 10,000 of them.
 PART_BYTES = 8 * 1024 * 1024

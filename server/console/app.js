@@ -4,6 +4,7 @@
 import { CONVERSATION_TRANSFERRED, TICKET_ASSIGNED } from "/widget/shared/events.js";
 import { ApiError, createApi, describe } from "./lib/api.js";
 import { h } from "./lib/dom.js";
+import { createFiles } from "./lib/files.js";
 import { installKeys } from "./lib/keys.js";
 import { createLive } from "./lib/live.js";
 import { beep, setTitle } from "./lib/notify.js";
@@ -49,6 +50,22 @@ const api = createApi({
   getToken: () => store.token,
   onUnauthorized: () => endSession("Your session has ended. Please sign in again."),
 });
+const files = createFiles({
+  api,
+  getToken: () => store.token,
+  onUnauthorized: () => endSession("Your session has ended. Please sign in again."),
+});
+
+// A file dropped outside a composer would make the browser open it in place of the console
+// (and lose what the agent was writing): only the composers' drop zones take files.
+for (const type of ["dragover", "drop"]) {
+  window.addEventListener(type, (ev) => {
+    if (ev.dataTransfer && [...ev.dataTransfer.types].includes("Files") && !ev.defaultPrevented) {
+      ev.preventDefault();
+      if (type === "dragover") ev.dataTransfer.dropEffect = "none";
+    }
+  });
+}
 
 async function boot() {
   if (!store.token) return showLogin();
@@ -189,7 +206,7 @@ async function startSession(me, org) {
     if (location.hash === hash) route();
     else location.hash = hash;
   }
-  const ctx = { api, rt, live, me, org, toast, notice, navigate, categories: [], get agents() { return live.state.agents; } };
+  const ctx = { api, files, rt, live, me, org, toast, notice, navigate, categories: [], get agents() { return live.state.agents; } };
 
   function route() {
     const r = parse(location.hash);

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from server.accounts.models import Contact, Organization
 from server.attachments import service as attachments
+from server.attachments.schemas import PublicAttachment, public_attachment
 from server.db import MAX_ID
 from server.errors import NotFound
 from server.tickets import tracking_links
@@ -72,6 +73,9 @@ class PublicTicketView(ResponseModel):
     updated_at: datetime
     resolved_at: datetime | None
     closed_at: datetime | None
+    attachments: list[PublicAttachment] = Field(
+        default_factory=list, description="Files on the ticket itself (not on a reply)."
+    )
     responses: list[PublicResponse] = Field(description="Public replies, oldest first.")
     timeline: list[TimelineEntry] = Field(description="Oldest first.")
 
@@ -106,6 +110,11 @@ async def public_view(ticket: Ticket, prefix: str) -> PublicTicketView:
         updated_at=ticket.updated_at,
         resolved_at=ticket.resolved_at,
         closed_at=ticket.closed_at,
+        attachments=[
+            public_attachment(a)
+            for a in await attachments.for_ticket(ticket.organization_id, ticket.id)
+            if not a.is_internal
+        ],
         responses=public,
         timeline=timeline,
     )

@@ -14,7 +14,12 @@ from server.attachments import access, download
 from server.attachments import routes as attachment_routes
 from server.attachments import service as attachments
 from server.attachments.models import Attachment
-from server.attachments.schemas import DownloadLink, PublicAttachmentList, public_attachment
+from server.attachments.schemas import (
+    DownloadLink,
+    PublicAttachmentList,
+    UploadLimits,
+    public_attachment,
+)
 from server.channels import names
 from server.settings import Settings
 from server.tickets import customer, tracking
@@ -109,6 +114,15 @@ async def reply_tracked_ticket(call: Call) -> BaseModel:
 # --- files ----------------------------------------------------------------------------------
 
 TRACKED_FILE = "/api/track/attachments/{attachment_id:id}"
+
+
+@api.endpoint(
+    "GET", "/api/track/attachments/limits", summary="Upload limits (the tracking page)",
+    tag=TAG, access=Access.TRACKER, response=UploadLimits,
+)  # fmt: skip
+async def tracked_upload_limits(call: Call) -> BaseModel:
+    """As `GET /api/attachments/limits`, for the tracking page."""
+    return attachment_routes.upload_limits(call.request)
 
 
 @api.endpoint(

@@ -87,7 +87,10 @@ function stateGone() {
 // --- the ticket --------------------------------------------------------------------------------
 function build() {
   const notice = { wait() {}, show() {}, error: (err) => console.warn("Parley:", err) };
-  detail = createTicketDetail({ t, i18n, api, notice }, { path: () => "/api/track/ticket" });
+  detail = createTicketDetail(
+    { t, i18n, api, notice },
+    { path: () => "/api/track/ticket", files: "/api/track/attachments" }
+  );
   status = i18n.bind(
     h("p", { class: "muted", "data-parley": "status", role: "status", hidden: true }),
     "reconnecting"

@@ -321,3 +321,49 @@ async def test_a_widget_ticket_and_its_reply_carry_files(
     body = detail.json()["ticket"]
     assert [a["id"] for a in body["attachments"]] == [first["id"]]
     assert [a["id"] for a in body["responses"][0]["attachments"]] == [second["id"]]
+
+
+async def test_the_widget_shows_a_tickets_own_files_but_not_an_internal_one(
+    client: httpx.AsyncClient, team: Team
+) -> None:
+    visitor = await visitor_session(client, team.org)
+    (given,) = await uploaded(
+        client, visitor["headers"], ("given.png", png()), path="/api/embed/attachments"
+    )
+    created = await client.post(
+        "/api/embed/tickets",
+        json={"email": "w@example.com", "subject": "S", "description": "D",
+              "attachmentIds": [given["id"]]},
+        headers=visitor["headers"],
+    )  # fmt: skip
+    reference = created.json()["ticket"]["reference"]
+    (note,) = await uploaded(client, team.agent_headers, ("note.pdf", PDF))
+    await client.post(
+        f"/api/tickets/{reference}/responses",
+        json={"content": "internal", "isInternal": True, "attachmentIds": [note["id"]]},
+        headers=team.agent_headers,
+    )
+    shown = await client.get(f"/api/embed/tickets/{reference}", headers=visitor["headers"])
+    body = shown.json()["ticket"]
+    assert [a["id"] for a in body["attachments"]] == [given["id"]]
+    assert all(not r["attachments"] for r in body["responses"])
+    link = await client.post(
+        f"/api/embed/attachments/{note['id']}/link", headers=visitor["headers"]
+    )
+    assert link.status_code == 404
+
+
+async def test_clients_can_read_the_upload_limits(
+    client: httpx.AsyncClient, team: Team, app: Starlette
+) -> None:
+    settings = app.state.parley.settings
+    expected = {
+        "maxFileBytes": settings.attachment_max_file_bytes,
+        "maxRequestBytes": settings.attachment_max_request_bytes,
+        "maxFiles": settings.attachment_max_files,
+    }
+    agent = await client.get("/api/attachments/limits", headers=team.agent_headers)
+    assert agent.json() == expected
+    visitor = await visitor_session(client, team.org)
+    widget = await client.get("/api/embed/attachments/limits", headers=visitor["headers"])
+    assert widget.json() == expected

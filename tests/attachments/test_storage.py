@@ -12,13 +12,8 @@ from typing import Any, cast
 
 import pytest
 
-from server.attachments.storage import (
-    LocalStorage,
-    Storage,
-    blob_key,
-    storage_from_settings,
-    thumbnail_key,
-)
+from server.attachments.keys import blob_key, thumbnail_key
+from server.attachments.storage import LocalStorage, Storage, storage_from_settings
 from server.attachments.storage_s3 import PART_BYTES, S3Storage
 from server.settings import Settings, SettingsError
 from tests.support.s3 import make_bucket, s3_client, s3_storage_on, unique_bucket_name

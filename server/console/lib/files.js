@@ -23,10 +23,22 @@ function fallbackError(status, file) {
   return { code: `http_${status}`, message: `${name} was not uploaded (HTTP ${status}).` };
 }
 
+/** "25 MiB" for a limit in bytes (the server's own wording). */
+function sizeWords(bytes) {
+  for (const [unit, size] of [["GiB", 2 ** 30], ["MiB", 2 ** 20], ["KiB", 2 ** 10]]) {
+    if (bytes >= size) return `${+(bytes / size).toFixed(1)} ${unit}`;
+  }
+  return `${bytes} bytes`;
+}
+
 export function createFiles({ api, getToken, onUnauthorized }) {
   const thumbnails = new Map(); // url → Promise<data URL>
   const queue = [];
   let running = 0;
+  // The server's limits, read once: a file that cannot fit is refused before a byte is sent
+  // (the server refuses it too, but a browser may only see the connection it closes).
+  let limits = null;
+  const readLimits = () => (limits ??= api("GET", "/api/attachments/limits").catch(() => ((limits = null), null)));
 
   function next() {
     while (running < PARALLEL && queue.length) {
@@ -50,9 +62,20 @@ export function createFiles({ api, getToken, onUnauthorized }) {
     const done = new Promise((resolve, reject) => (settle = { resolve, reject }));
     const abortError = () => new ApiError(0, { code: "aborted", message: `The upload of “${file.name}” was cancelled.` });
 
-    const start = () => new Promise((finished) => {
+    const start = () => new Promise(async (finished) => {
       if (aborted) {
         settle.reject(abortError());
+        finished();
+        return;
+      }
+      const known = await readLimits();
+      if (known && file.size > known.maxFileBytes) {
+        settle.reject(new ApiError(413, {
+          code: "payload_too_large",
+          message: `“${file.name}” is larger than ${sizeWords(known.maxFileBytes)}, the most a file may be.`,
+          file: file.name,
+          limitBytes: known.maxFileBytes,
+        }));
         finished();
         return;
       }

@@ -1,11 +1,13 @@
-// One live chat: messages (notes included), the customer, typing both ways, reply or internal
-// note, claim / transfer / end, and "Create ticket". Kept live from `queue` events; typing and
-// presence from `conversation:<id>`.
+// One live chat: messages (notes included) with their files, the customer, typing both ways,
+// reply or internal note with files, claim / transfer / end, and "Create ticket". Kept live
+// from `queue` events; typing and presence from `conversation:<id>`.
 import { CONVERSATION_ESCALATED, MESSAGE_CREATED } from "/widget/shared/events.js";
 import { debounce, h, linkify, select, uuid } from "../lib/dom.js";
 import { fullTime, ms, when } from "../lib/format.js";
 import { sendOnCtrlEnter } from "../lib/keys.js";
 import { createTyping } from "../lib/realtime.js";
+import { attachmentList } from "./attachment-list.js";
+import { createAttachmentPicker } from "./attachment-picker.js";
 import { customerPanel } from "./customer-panel.js";
 import { openTicketDialog } from "./ticket-dialog.js";
 
@@ -37,11 +39,13 @@ export function mountConversation(ctx, { id }) {
   const internal = h("input", { type: "checkbox", "data-console": "internal", id: `internal-${id}` });
   const sendBtn = h("button", { type: "submit", class: "primary", "data-console": "send" }, "Send");
   const endedNote = h("p", { class: "muted", hidden: true }, "This chat has ended; replies are closed.");
-  const composer = h(
-    "form",
-    { class: "composer" },
-    reply,
-    h("div", { class: "composer-bar" }, h("label", { class: "check", for: `internal-${id}` }, internal, " Internal note (agents only)"), sendBtn),
+  const composer = h("form", { class: "composer" }, reply);
+  const picker = createAttachmentPicker(ctx, { dropZone: composer, pasteTarget: reply });
+  composer.append(
+    picker.el,
+    h("div", { class: "composer-bar" },
+      h("div", { class: "actions" }, picker.button, h("label", { class: "check", for: `internal-${id}` }, internal, " Internal note (agents only)")),
+      sendBtn),
     endedNote,
   );
   const chat = h(
@@ -70,6 +74,7 @@ export function mountConversation(ctx, { id }) {
         m.isInternal ? h("span", { class: "badge note-badge" }, "Internal note") : null,
         h("time", { datetime: m.createdAt, title: fullTime(m.createdAt) }, when(m.createdAt))),
       h("div", { class: "body", "data-console": "body" }, linkify(m.body)),
+      attachmentList(ctx, m.attachments),
     );
   }
 
@@ -107,6 +112,7 @@ export function mountConversation(ctx, { id }) {
     endBtn.hidden = ended;
     transferTo.disabled = transferBtn.disabled = ended;
     reply.disabled = sendBtn.disabled = internal.disabled = ended;
+    picker.disabled = ended;
     endedNote.hidden = !ended;
     const keep = transferTo.value;
     transferTo.replaceChildren(h("option", { value: "" }, "Transfer to…"),
@@ -207,7 +213,7 @@ export function mountConversation(ctx, { id }) {
   endBtn.addEventListener("click", () => act(endBtn, "end"));
   ticketBtn.addEventListener("click", () => {
     if (!conversation) return;
-    const first = [...messages.values()].sort((a, b) => a.id - b.id).find((m) => m.authorType === "CONTACT");
+    const first = [...messages.values()].sort((a, b) => a.id - b.id).find((m) => m.authorType === "CONTACT" && m.body);
     openTicketDialog(ctx, {
       conversation,
       subject: first ? first.body.replace(/\s+/g, " ").trim() : "",
@@ -230,11 +236,23 @@ export function mountConversation(ctx, { id }) {
   });
 
   // The box is cleared at once (a second Enter finds it empty) and refilled if sending fails;
-  // sends go out one after another, in the order they were made.
+  // sends go out one after another, in the order they were made. Files still uploading are
+  // waited for first (the text stays in the box meanwhile); a refused file stops the send
+  // until the agent removes it.
   let chain = Promise.resolve();
-  function send() {
+  async function send() {
+    if (conversation && conversation.status === "ENDED") return;
+    if (!reply.value.trim() && !picker.hasFiles()) return;
+    await picker.settle();
+    let files;
+    try {
+      files = picker.take();
+    } catch (err) {
+      toast(err);
+      return;
+    }
     const body = reply.value.trim();
-    if (!body || (conversation && conversation.status === "ENDED")) return;
+    if (!body && !files.ids.length) return;
     const isInternal = internal.checked;
     typing.stop();
     reply.value = "";
@@ -242,11 +260,13 @@ export function mountConversation(ctx, { id }) {
     chain = chain.then(async () => {
       try {
         const r = await api("POST", `/api/conversations/${id}/messages`, {
-          body: { body, clientMessageId: uuid(), isInternal },
+          body: { body, clientMessageId: uuid(), isInternal, attachmentIds: files.ids },
         });
+        picker.sent(files);
         setConversation(r.conversation);
         addMessage(r.message);
       } catch (err) {
+        picker.restore(files);
         toast(err);
         if (!reply.value.trim()) reply.value = body;
       }
@@ -286,6 +306,7 @@ export function mountConversation(ctx, { id }) {
     destroy() {
       destroyed = true;
       typing.stop();
+      picker.destroy();
       markRead.cancel();
       leaveQueue();
       leaveChannel();

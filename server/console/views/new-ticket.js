@@ -1,9 +1,11 @@
 // A new ticket from the console: search a requester (or type a new one), subject, description,
-// priority, category, tags, assignee. Field errors from the server show next to their field.
+// files, priority, category, tags, assignee. Field errors from the server show next to their
+// field.
 import { debounce, h, select } from "../lib/dom.js";
 import { PRIORITIES, label } from "../lib/format.js";
+import { createAttachmentPicker } from "./attachment-picker.js";
 
-const FIELDS = ["requesterName", "requesterEmail", "subject", "description", "priority", "category", "tags", "assigneeId"];
+const FIELDS = ["requesterName", "requesterEmail", "subject", "description", "priority", "category", "tags", "assigneeId", "attachmentIds"];
 
 export function mountNewTicket(ctx) {
   const { api, me, navigate, toast } = ctx;
@@ -27,10 +29,12 @@ export function mountNewTicket(ctx) {
   const chosen = h("p", { class: "muted", "aria-live": "polite" });
   const create = h("button", { type: "submit", class: "primary", "data-console": "create" }, "Create ticket");
   const field = (id, text, input, name) => h("div", { class: "field" }, h("label", { for: id }, text), input, name ? errorFor(name) : null);
+  const form = h("form", { class: "new-ticket panel", "data-console": "new-ticket", novalidate: true });
+  const picker = createAttachmentPicker(ctx, { dropZone: form, pasteTarget: inputs.description });
+  const filesField = h("div", { class: "field files-field", "data-console": "new-ticket-files" },
+    h("span", { class: "label" }, "Files"), picker.el, h("div", {}, picker.button), errorFor("attachmentIds"));
 
-  const form = h(
-    "form",
-    { class: "new-ticket panel", "data-console": "new-ticket", novalidate: true },
+  form.append(
     h("h1", {}, "New ticket"),
     h("fieldset", {},
       h("legend", {}, "Requester"),
@@ -42,6 +46,7 @@ export function mountNewTicket(ctx) {
         field("nt-email", "Email", inputs.requesterEmail, "requesterEmail"))),
     field("nt-subject", "Subject", inputs.subject, "subject"),
     field("nt-description", "Description", inputs.description, "description"),
+    filesField,
     h("div", { class: "field-row" },
       field("nt-priority", "Priority", inputs.priority, "priority"),
       field("nt-category", "Category", inputs.category, "category"),
@@ -93,7 +98,7 @@ export function mountNewTicket(ctx) {
       const err = errors[name];
       if (!err) continue;
       setError(name, msg);
-      const input = inputs[name] || inputs[name.replace(/Id$/, "")];
+      const input = inputs[name] || inputs[name.replace(/Id$/, "")] || (name === "attachmentIds" ? picker.button : null);
       if (msg) {
         input.setAttribute("aria-invalid", "true");
         input.setAttribute("aria-describedby", err.id);
@@ -130,12 +135,19 @@ export function mountNewTicket(ctx) {
     if (inputs.category.value) body.category = inputs.category.value;
     if (inputs.assignee.value) body.assigneeId = Number(inputs.assignee.value);
     create.disabled = true;
+    let files = null;
     try {
+      await picker.settle(); // the form waits for files still uploading
+      files = picker.take();
+      body.attachmentIds = files.ids;
       const r = await api("POST", "/api/tickets", { body });
+      picker.sent(files);
+      files = null;
       showErrors({});
       ctx.notice(`Created ${r.ticket.reference}.`);
       navigate(`#/tickets/${encodeURIComponent(r.ticket.reference)}`);
     } catch (err) {
+      if (files) picker.restore(files);
       const first = err.fields ? showErrors(err.fields) : null;
       toast(err);
       first?.focus();
@@ -145,5 +157,12 @@ export function mountNewTicket(ctx) {
   });
 
   queueMicrotask(() => inputs.requesterQuery.focus());
-  return { el: h("div", { class: "new-ticket-view" }, form), title: "New ticket", destroy: () => search.cancel() };
+  return {
+    el: h("div", { class: "new-ticket-view" }, form),
+    title: "New ticket",
+    destroy() {
+      search.cancel();
+      picker.destroy();
+    },
+  };
 }

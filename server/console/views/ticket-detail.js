@@ -1,11 +1,14 @@
-// One ticket: timeline (public replies, internal notes, activity), reply and note editor with
-// collision control, the other agents viewing it and composing, and the side panel. Live from
-// `ticket:<id>`: events update it, presence shows the viewers.
+// One ticket: its files, timeline (public replies, internal notes, activity, each with its
+// files), reply and note editor with files and collision control, the other agents viewing it
+// and composing, and the side panel. Live from `ticket:<id>`: events update it, presence shows
+// the viewers.
 import { TICKET_DELETED, TICKET_RESPONSE_ADDED } from "/widget/shared/events.js";
 import { debounce, h, initials, linkify, syncChildren } from "../lib/dom.js";
 import { fullTime, label, ms, when } from "../lib/format.js";
 import { sendOnCtrlEnter } from "../lib/keys.js";
 import { createTyping } from "../lib/realtime.js";
+import { attachmentList } from "./attachment-list.js";
+import { createAttachmentPicker } from "./attachment-picker.js";
 import { priorityPill, statusPill } from "./ticket-row.js";
 import { ticketSide } from "./ticket-side.js";
 
@@ -39,11 +42,15 @@ export function mountTicketDetail(ctx, { ref }) {
   const review = h("button", { type: "button", class: "secondary" }, "Keep editing");
   const collision = h("div", { class: "collision", "data-console": "collision", role: "alert", hidden: true },
     collisionText, unseenList, h("div", { class: "actions" }, review, sendAnyway));
-  const composer = h("form", { class: "composer" }, collision, reply, h("div", { class: "composer-bar" }, sendNote, send));
+  const composer = h("form", { class: "composer" }, collision, reply);
+  const picker = createAttachmentPicker(ctx, { dropZone: composer, pasteTarget: reply });
+  composer.append(picker.el, h("div", { class: "composer-bar" }, picker.button, h("div", { class: "actions" }, sendNote, send)));
+  // Files on the ticket itself (given when it was opened, or brought from its chat).
+  const ticketFiles = h("section", { class: "ticket-files", "data-console": "ticket-files", "aria-label": "Files on this ticket", hidden: true });
   const side = ticketSide(ctx, { onChange: (t) => setTicket(t) });
   const main = h("section", { class: "panel ticket-main" },
     h("header", { class: "ticket-head" }, h("div", {}, heading, headMeta), viewers),
-    timeline, composer);
+    ticketFiles, timeline, composer);
   el.append(main, side.el);
 
   // --- rendering -----------------------------------------------------------------------------
@@ -65,6 +72,7 @@ export function mountTicketDetail(ctx, { ref }) {
       r.isInternal ? h("span", { class: "badge note-badge" }, "Internal note") : r.authorType === "CUSTOMER" ? h("span", { class: "badge" }, "Customer") : r.authorType === "EMAIL" ? h("span", { class: "badge" }, "Email") : null,
       h("time", { datetime: r.createdAt, title: fullTime(r.createdAt) }, when(r.createdAt))),
     h("div", { class: "body", "data-console": "body" }, linkify(r.content)),
+    attachmentList(ctx, r.attachments),
     r.authorType === "EMAIL" ? originalEmail(r.id) : null);
   }
 
@@ -108,6 +116,12 @@ export function mountTicketDetail(ctx, { ref }) {
     ctx.setTitle(`${t.reference} ${t.subject}`);
   }
 
+  function renderTicketFiles(attachments) {
+    const files = attachmentList(ctx, attachments);
+    ticketFiles.replaceChildren(...(files ? [h("h3", {}, "Files"), files] : []));
+    ticketFiles.hidden = !files;
+  }
+
   function renderViewers(people) {
     const others = [...people.values()].filter((p) => p.person.startsWith("agent:") && p.person !== `agent:${me.id}`);
     viewers.replaceChildren(...others.map((p) => h("li", {
@@ -122,9 +136,10 @@ export function mountTicketDetail(ctx, { ref }) {
     try {
       const r = await api("GET", `/api/tickets/${encodeURIComponent(ref)}`);
       if (destroyed) return;
-      const { responses: rs, activity: acts, ...t } = r.ticket;
+      const { responses: rs, activity: acts, attachments, ...t } = r.ticket;
       for (const x of rs) responses.set(x.id, x);
       activity = acts;
+      renderTicketFiles(attachments);
       setTicket(t);
       renderTimeline();
       if (!channel) join(t.id);
@@ -174,7 +189,8 @@ export function mountTicketDetail(ctx, { ref }) {
   function showCollision(unseen, text) {
     collisionText.textContent = text;
     unseenList.replaceChildren(...unseen.map((r) => h("li", {},
-      h("strong", {}, `${r.authorName || label(r.authorType)}: `), h("span", {}, r.content))));
+      h("strong", {}, `${r.authorName || label(r.authorType)}: `), h("span", {}, r.content),
+      r.attachments && r.attachments.length ? h("span", { class: "muted" }, ` (${r.attachments.length === 1 ? "1 file" : `${r.attachments.length} files`})`) : null)));
     collision.hidden = false;
   }
 
@@ -183,19 +199,30 @@ export function mountTicketDetail(ctx, { ref }) {
     pendingContent = null;
   }
 
+  // Uploads still running are waited for (the text stays editable meanwhile); the box is then
+  // cleared and refilled if the server does not take the reply. The files stay listed until
+  // the reply is stored, so "Send anyway" after a collision sends them too.
   async function post(isInternal, force = false) {
-    const content = reply.value.trim() || (force && pendingContent) || "";
-    if (!content || send.disabled) return;
+    if (send.disabled) return;
+    if (!reply.value.trim() && !(force && pendingContent) && !picker.hasFiles()) return;
     send.disabled = sendNote.disabled = sendAnyway.disabled = true;
-    reply.value = ""; // refilled below if the server does not take it
+    let content = "";
+    let files = null;
     try {
+      await picker.settle();
+      files = picker.take();
+      content = reply.value.trim() || (force && pendingContent) || "";
+      if (!content && !files.ids.length) return;
+      reply.value = ""; // refilled below if the server does not take it
       await ready; // written before the ticket had loaded: send once it has
       if (!ticket) throw new Error(`Ticket ${ref} is not loaded; reload the page.`);
-      const body = { content, isInternal };
+      const body = { content, isInternal, attachmentIds: files.ids };
       const seen = draftSeen || (channel ? rt.position(channel) : null);
       if (!isInternal && seen) body.seen = seen;
       if (force) body.force = true;
       const r = await api("POST", `/api/tickets/${encodeURIComponent(ticket.reference)}/responses`, { body });
+      picker.sent(files);
+      files = null;
       responses.set(r.response.id, r.response);
       setTicket(r.ticket);
       renderTimeline();
@@ -204,6 +231,7 @@ export function mountTicketDetail(ctx, { ref }) {
       if (typing) typing.stop();
       refreshActivity();
     } catch (err) {
+      if (files) picker.restore(files);
       if (!reply.value.trim()) reply.value = content;
       if (err.code === "stale_reply") {
         const unseen = err.error.unseenResponses || [];
@@ -249,6 +277,7 @@ export function mountTicketDetail(ctx, { ref }) {
     destroy() {
       destroyed = true;
       refreshActivity.cancel();
+      picker.destroy();
       side.destroy();
       if (typing) typing.stop();
       if (leaveChannel) leaveChannel();

@@ -10,6 +10,7 @@ export function openTicketDialog(ctx, { conversation, subject, container, onCrea
   const category = select({ name: "category", id: "td-category" }, [["", "No category"], ...categories.map((c) => [c, c])], "");
   const transcript = h("input", { type: "checkbox", name: "includeTranscript", id: "td-transcript", checked: true });
   const notes = h("input", { type: "checkbox", name: "includeInternalNotes", id: "td-notes" });
+  const files = h("input", { type: "checkbox", name: "includeAttachments", id: "td-files", checked: true });
   const endChat = h("input", { type: "checkbox", name: "endConversation", id: "td-end" });
   const submit = h("button", { type: "submit", class: "primary", "data-console": "ticket-dialog-submit" }, "Create ticket");
   const cancel = h("button", { type: "button", class: "secondary", onclick: () => dialog.close() }, "Cancel");
@@ -24,6 +25,7 @@ export function openTicketDialog(ctx, { conversation, subject, container, onCrea
       h("div", { class: "field" }, h("label", { for: "td-category" }, "Category"), category)),
     h("label", { class: "check" }, transcript, " Include the transcript"),
     h("label", { class: "check" }, notes, " Include internal notes in the transcript"),
+    h("label", { class: "check" }, files, " Bring the chat's files to the ticket (internal notes' files with the notes only)"),
     h("label", { class: "check" }, endChat, " End the chat"),
     result,
     h("div", { class: "actions" }, cancel, submit),
@@ -39,6 +41,7 @@ export function openTicketDialog(ctx, { conversation, subject, container, onCrea
       priority: priority.value,
       includeTranscript: transcript.checked,
       includeInternalNotes: notes.checked,
+      includeAttachments: files.checked,
       endConversation: endChat.checked,
     };
     if (subjectInput.value.trim()) body.subject = subjectInput.value.trim();
