@@ -26,7 +26,7 @@ from server.attachments.schemas import (
 )
 from server.attachments.storage import Storage
 from server.attachments.upload import receive_upload
-from server.errors import NotFound
+from server.errors import NotFound, ValidationFailed
 from server.settings import Settings
 from server.web.endpoints import Access, Api, Call
 
@@ -67,6 +67,12 @@ async def upload(request: Request, uploader: service.Uploader) -> list[Attachmen
         max_request_bytes=settings.attachment_max_request_bytes,
         max_files=settings.attachment_max_files,
     ) as received:
+        if received.fields:
+            # Like a JSON body's unknown members: a field the upload does not take is an error.
+            raise ValidationFailed(
+                "The request is not valid.",
+                fields={name: "Unknown field." for name in received.fields},
+            )
         return await service.store_uploads(
             uploader=uploader, received=received.files, storage=storage_of(request)
         )
@@ -131,7 +137,7 @@ upload_files.__doc__ = UPLOAD_DOC
 
 
 @api.endpoint(
-    "GET", ONE, summary="Download a file", tag=TAG, media_type="application/octet-stream",
+    "GET", ONE, summary="Download a file", tag=TAG, media_type="*/*",
     errors=(404, 416),
 )  # fmt: skip
 async def download_file(call: Call) -> Response:
@@ -143,7 +149,7 @@ async def download_file(call: Call) -> Response:
 
 
 @api.endpoint(
-    "GET", ONE + "/thumbnail", summary="A file's thumbnail", tag=TAG, media_type="image/png",
+    "GET", ONE + "/thumbnail", summary="A file's thumbnail", tag=TAG, media_type="image/*",
     errors=(404,),
 )  # fmt: skip
 async def file_thumbnail(call: Call) -> Response:
@@ -206,7 +212,7 @@ visitor_upload_files.__doc__ = UPLOAD_DOC
 
 @api.endpoint(
     "GET", EMBED_ONE + "/thumbnail", summary="A file's thumbnail (the visitor)", tag="widget",
-    access=Access.VISITOR, media_type="image/png", errors=(401, 404),
+    access=Access.VISITOR, media_type="image/*", errors=(401, 404),
 )  # fmt: skip
 async def visitor_file_thumbnail(call: Call) -> Response:
     """The thumbnail of an image in the visitor's own chat or ticket (never an internal note's)."""
@@ -236,7 +242,7 @@ async def visitor_file_link(call: Call) -> BaseModel:
 
 @api.endpoint(
     "GET", links.FILES_PATH + "/{attachment_id:id}/{filename}", summary="Open a file by link",
-    tag=TAG, access=Access.PUBLIC, media_type="application/octet-stream",
+    tag=TAG, access=Access.PUBLIC, media_type="*/*",
     errors=(401, 404, 416),
 )  # fmt: skip
 async def open_file_link(call: Call) -> Response:

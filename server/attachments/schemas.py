@@ -58,7 +58,7 @@ class PublicAttachment(ResponseModel):
     width: int | None
     height: int | None
     thumbnail: bool = Field(
-        description="A thumbnail exists: `GET /api/widget/attachments/{id}/thumbnail` (or "
+        description="A thumbnail exists: `GET /api/embed/attachments/{id}/thumbnail` (or "
         "`/api/track/…` on the tracking page)."
     )
     created_at: datetime

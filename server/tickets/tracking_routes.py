@@ -153,7 +153,7 @@ async def _tracked_file(call: Call) -> Attachment:
 
 @api.endpoint(
     "GET", TRACKED_FILE + "/thumbnail", summary="A file's thumbnail (the tracking page)",
-    tag=TAG, access=Access.TRACKER, media_type="image/png", errors=(404,),
+    tag=TAG, access=Access.TRACKER, media_type="image/*", errors=(404,),
 )  # fmt: skip
 async def tracked_file_thumbnail(call: Call) -> Response:
     """The thumbnail of an image on the tracked ticket (never an internal note's)."""

@@ -60,8 +60,15 @@ class _DocumentJsonSchema(GenerateJsonSchema):
 MULTIPART_FILES: dict[str, Any] = {
     "schema": {
         "type": "object",
-        "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+        "properties": {
+            "file": {
+                "type": "array",
+                "items": {"type": "string", "format": "binary"},
+                "minItems": 1,
+            }
+        },
         "required": ["file"],
+        "additionalProperties": False,
     },
     "encoding": {"file": {"contentType": "application/octet-stream"}},
 }

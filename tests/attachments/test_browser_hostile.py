@@ -2,22 +2,23 @@
 
 Every file of tests/attachments/hostile_files.py is uploaded through the live server's HTTP
 stack, by an agent and by a widget visitor: what the corpus says is refused gets 415
-`file_type_not_allowed`, the rest is stored as the type it names. Then every accepted file is
-opened as a user opens it: the page the user is on (the signed-in console; a shop's page with
-the widget, whose panel made the visitor's session) asks for a fresh signed link with the token
-it holds, and a new tab of the same browser goes to it. Images' thumbnails are drawn in that
-page as `<img>`s. Raster images Pillow decoded must render as an image document; everything
-else must download without rendering anything.
+`file_type_not_allowed`, the rest is stored as the type it names. Then every accepted file
+(the HTML/PDF and HTML/ZIP polyglots, SVGs with scripts, images with HTML inside, …) is opened
+as a user opens it: the page the user is on (the signed-in console; a shop's page with the
+widget, whose panel made the visitor's session) asks for a fresh signed link with the token it
+holds, and a tab beside it goes there. Raster images Pillow decoded must render as an image
+document; everything else must download without rendering anything. The images' thumbnails
+are drawn in the user's page as `<img>`s.
 
-How "no script ran" is seen, whatever a payload does (`open_in_new_tab`): before the tab
-navigates, a CDP session turns the debugger on, and V8 reports every script it compiles (an
+How "no script ran" is seen, whatever a payload does (`Tab`): before the tab's first
+navigation a CDP session turns the debugger on, and V8 reports every script it compiles (an
 inline `<script>`, an `on…` handler, a `javascript:` URL) with the world it is for. A script
-in the tab's main world is script the document ran (Playwright's own utility world is an
+in the tab's main world is script a document ran (Playwright's own utility world is an
 isolated one). Besides: any dialog, any request other than the file itself (and a favicon),
-and any popup. `test_the_probe_sees_script_run_and_parleys_headers_stop_it` proves the probe
-works on the very bytes a hostile page would carry: without Parley's headers it sees the
-script, the handlers, the dialogs and the exfiltrating request; with them it sees nothing,
-while Chromium says it blocked each script (so nothing was missed for lack of a document).
+any popup. `test_the_probe_sees_script_run_and_parleys_headers_stop_it` proves the probe works
+on the bytes a hostile page would carry: without Parley's headers it sees the scripts, the
+handlers, the dialogs and the request that steals the cookie; with them it sees nothing, while
+Chromium says it blocked each script (so nothing was missed for want of a document).
 """
 
 from __future__ import annotations
@@ -67,12 +68,12 @@ assert len(ACCEPTED) >= 50, len(ACCEPTED)
 TABS_AT_ONCE = 4
 
 
-# --- the probe: one new tab, every sign of script in it ---------------------------------------
+# --- the probe: a tab beside the user's page, every sign of script in it ----------------------
 
 
 @dataclass
 class Opening:
-    """What a new tab did with one URL."""
+    """What a tab did with one URL."""
 
     url: str
     response: Response | None = None  # the answer for `url`, as the browser received it
@@ -109,10 +110,12 @@ class Tab:
 
     Its CDP session turns the debugger on once, before any navigation, so no compiled script
     can be missed; pauses are skipped (a `debugger;` statement must not hang the tab). After a
-    URL has loaded (or its download began) the tab goes back to about:blank, so the file's
-    document also unloads within its own record (a `pagehide` handler is compiled then), and
-    the next URL gets a fresh document. Each step ends with one more command on the same
-    session as a barrier: every event the renderer sent before it has arrived."""
+    URL has loaded (or its download began), one more command on the same session is a
+    barrier: every event the renderer sent before it has arrived (a handler that fires on
+    `load`, `pageshow` or an autofocus is compiled by then: the probe's own test shows it).
+    Then the tab goes back to about:blank, so the next URL gets a fresh document. (What a
+    document could run only as it goes away is out of sight; a document allowed to run it
+    would have run its own scripts already.)"""
 
     def __init__(self, page: Page, cdp: CDPSession) -> None:
         self.page = page
@@ -188,23 +191,22 @@ class Tab:
 # --- the positive control ---------------------------------------------------------------------
 
 # The page a hostile upload would be: a script that reads the cookie, calls home and alerts,
-# and handlers that fire late (on load, after load, on an autofocus, as the page goes away).
+# and handlers that fire late (on load, after load, on an autofocus).
 CONTROL_PAGE = HTML.replace(
     b"<body>",
-    b"<body onpageshow=\"alert('pageshow')\" onpagehide=\"document.title = 'left'\">"
-    b"<script>fetch('/stolen?c=' + document.cookie)</script>"
+    b"<body onpageshow=\"alert('pageshow')\"><script>fetch('/stolen?c=' + document.cookie)</script>"
     b"<svg onload=\"alert('svg')\"></svg><input autofocus onfocus=\"alert('focus')\">",
 )
 CONTROL_ORIGIN = "http://files.control.test"
 
 
 async def test_the_probe_sees_script_run_and_parleys_headers_stop_it(pages: Pages) -> None:
-    """The same hostile page three ways, in one tab. Served as a plain page, the probe sees
-    each script and handler compiled (the one on `pagehide` too), each dialog, and the
-    request that steals the cookie. Served inline with Parley's headers for a file (the
-    sandboxing Content-Security-Policy), the probe sees nothing, and Chromium reports each
-    script it refused to run. Served exactly as Parley serves a non-image file, it is a
-    download and no document exists at all."""
+    """The same hostile page three ways, in one tab (so also: nothing of one page is counted
+    against the next). Served as a plain page, the probe sees each script and handler
+    compiled, each dialog, and the request that steals the cookie. Served inline with
+    Parley's headers for a file (the sandboxing Content-Security-Policy), the probe sees
+    nothing, and Chromium reports each script it refused to run. Served exactly as Parley
+    serves a non-image file, it is a download and no document exists at all."""
     page, _ = await pages.open()
     served: dict[str, dict[str, str]] = {
         "/plain.html": {"Content-Type": "text/html"},
@@ -223,7 +225,7 @@ async def test_the_probe_sees_script_run_and_parleys_headers_stop_it(pages: Page
 
     tab = await Tab.beside(page)
     plain = await tab.open(CONTROL_ORIGIN + "/plain.html")
-    assert len(plain.scripts) == 6, plain  # two <script>s and four handlers
+    assert len(plain.scripts) == 5, plain  # two <script>s and three handlers
     assert sorted(plain.dialogs) == [
         "alert: ",  # alert(document.cookie): no cookie on this origin
         "alert: focus",
@@ -231,13 +233,13 @@ async def test_the_probe_sees_script_run_and_parleys_headers_stop_it(pages: Page
         "alert: svg",
     ], plain
     assert CONTROL_ORIGIN + "/stolen?c=" in plain.requests, plain
-    assert len(plain.signs_of_script()) == 11, plain.signs_of_script()
+    assert len(plain.signs_of_script()) == 10, plain.signs_of_script()
 
     sandboxed = await tab.open(CONTROL_ORIGIN + "/sandboxed.html")
     assert sandboxed.document_type == "text/html", sandboxed  # rendered, yet nothing ran
     assert sandboxed.signs_of_script() == [], sandboxed
     blocked = [line for line in sandboxed.console if line.startswith("Blocked script execution")]
-    assert len(blocked) == 6, sandboxed.console
+    assert len(blocked) == 5, sandboxed.console
 
     download = await tab.open(CONTROL_ORIGIN + "/control.zip")
     assert download.download is not None and download.document_url == "about:blank", download
@@ -403,8 +405,8 @@ class Tally:
 
 async def open_every_file(audience: Audience, http: httpx.AsyncClient) -> Tally:
     """Upload the corpus as the audience, open every accepted file with a fresh link in a tab
-    beside the audience's page, and draw the images' thumbnails in the audience's page; fails with every problem
-    found, by file."""
+    beside the audience's page, and draw the images' thumbnails in that page; fails with
+    every problem found, by file."""
     started = time.monotonic()
     stored = await upload_corpus(http, audience.upload_path, audience.upload_headers)
     tally = Tally(stored=len(stored), refused=len(CORPUS) - len(stored))

@@ -221,6 +221,17 @@ class Console:
         body = self.page.locator("[data-console=body]", has_text=exact(text))
         return scope.locator("[data-console=entry]").filter(has=body)
 
+    def attachment(self, filename: str, *, within: Locator | None = None) -> Locator:
+        """A file shown on a reply, note, chat message or ticket, by its (stored) name."""
+        scope: Page | Locator = within if within is not None else self.page
+        return scope.locator(f'[data-console=attachment][data-name="{filename}"]')
+
+    def pending_file(self, filename: str, *, within: Locator | None = None) -> Locator:
+        """A file picked in a composer and not sent yet (`data-state`: queued, uploading,
+        done, failed, sending)."""
+        scope: Page | Locator = within if within is not None else self.page
+        return scope.locator(f'[data-console=pending-file][data-name="{filename}"]')
+
     def viewer(self, person: str, *, within: Locator | None = None) -> Locator:
         """The avatar of another agent viewing the open ticket."""
         scope: Page | Locator = within if within is not None else self.page

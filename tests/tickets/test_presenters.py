@@ -103,6 +103,7 @@ def test_response_out_takes_the_author_from_agent_or_contact(app: Starlette) -> 
         "authorName": "Bob",
         "authorEmail": "bob@example.com",
         "createdAt": "2024-05-01T12:00:00Z",
+        "attachments": [],
     }
     second = response_out(by_contact)
     assert second.author_id == 5
@@ -144,7 +145,7 @@ def test_ticket_detail_keeps_the_given_order(ticket: Ticket) -> None:
         for i in (3, 1, 2)
     ]
     base = ticket_out(ticket, prefix="TKT", tags=["b", "a"], assignee_name=None)
-    detail = ticket_detail(base, responses=responses, activities=[])
+    detail = ticket_detail(base, responses=responses, activities=[], files={}, ticket_files=[])
     assert [r.id for r in detail.responses] == [3, 1, 2]
     assert detail.activity == []
     assert detail.reference == "TKT-00042"

@@ -17,10 +17,11 @@ export class ApiError extends Error {
   }
 }
 
-/** request(method, path, {body, query, auth, idempotencyKey}); `unauthorized` → true: retry once. */
+/** request(method, path, {body, query, auth, idempotencyKey, form, progress, signal, blob});
+ * `unauthorized` → true: retry once. `blob`: the answer's bytes. */
 export function createApi({ base = "", credentials = "same-origin", token, unauthorized, statusLine }) {
   async function request(method, path, opts = {}) {
-    const { body, query, auth = true, idempotencyKey, retried } = opts;
+    const { body, query, auth = true, idempotencyKey, retried, form, blob } = opts;
     let url = base + path;
     if (query) {
       const params = new URLSearchParams();
@@ -38,16 +39,19 @@ export function createApi({ base = "", credentials = "same-origin", token, unaut
     if (bearer) headers.Authorization = `Bearer ${bearer}`;
     let res;
     try {
-      res = await fetch(url, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        credentials,
-        cache: "no-store"
-      });
+      res = form
+        ? await xhr(method, url, headers, form, opts)
+        : await fetch(url, {
+            method,
+            headers,
+            body: body === undefined ? undefined : JSON.stringify(body),
+            credentials,
+            cache: "no-store"
+          });
     } catch (err) {
       throw new ApiError(0, { code: "network", message: String(err && err.message) });
     }
+    if (blob && res.ok) return res.blob();
     let data = null;
     try {
       data = res.status === 204 ? null : await res.json();
@@ -70,6 +74,21 @@ export function createApi({ base = "", credentials = "same-origin", token, unaut
     return data;
   }
   return request;
+}
+
+// A `form` (FormData) goes by XMLHttpRequest, the one way to see an upload's progress
+// (`progress(0..1)`); no cookies; answered as a fetch Response (429: `retryAfter` is in the body).
+function xhr(method, url, headers, form, { progress, signal }) {
+  return new Promise((resolve, reject) => {
+    const x = new XMLHttpRequest();
+    x.open(method, url);
+    for (const k in headers) x.setRequestHeader(k, headers[k]);
+    x.upload.onprogress = (e) => progress?.(e.loaded / e.total);
+    x.onload = () => resolve(new Response(x.response || null, { status: x.status, statusText: x.statusText }));
+    x.onerror = x.onabort = reject;
+    signal?.addEventListener("abort", () => x.abort());
+    x.send(form);
+  });
 }
 
 // One Idempotency-Key per thing sent: the same body sent again reuses it, so a create that

@@ -260,7 +260,11 @@ function createOutbox(s) {
           return true;
         }
         const r = await api("POST", `/api/embed/conversations/${id}/messages`, {
-          body: { body: item.body, clientMessageId: item.clientMessageId }
+          body: {
+            body: item.body,
+            clientMessageId: item.clientMessageId,
+            attachmentIds: (item.attachments || []).map((a) => a.id)
+          }
         });
         drop(item);
         if (s.conv && s.conv.id === r.conversation.id) s.setConversation(r.conversation);

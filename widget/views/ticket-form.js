@@ -4,6 +4,7 @@
 
 import { ApiError, retryKey } from "../shared/api.js";
 import { focusFirst, h, isEmail, markFields, show } from "../shared/dom.js";
+import { createPicker, WIDGET_FILES } from "./tickets.js";
 
 const PRIORITIES = ["LOW", "MEDIUM", "HIGH", "URGENT"];
 // Which step shows each field, so a server-side error can take the customer back to it.
@@ -97,15 +98,16 @@ export function createTicketForm(ctx) {
     emailRow,
     h("div", { class: "actions" }, next)
   );
-  const stepIssue = h(
-    "fieldset",
-    { class: "step", hidden: true },
+  const stepIssue = h("fieldset", { class: "step", hidden: true });
+  const files = createPicker(ctx, WIDGET_FILES, stepIssue);
+  stepIssue.append(
     i18n.bind(h("legend"), "stepIssue"),
     field(subjectInput, "subject"),
     field(descInput, "description"),
+    files.list,
     categoryRow,
     priorityRow,
-    h("div", { class: "actions" }, back, submit)
+    h("div", { class: "actions" }, back, files.button, submit)
   );
   const refEl = h("strong", { class: "ticket-ref", "data-parley": "ticket-ref", tabindex: -1 });
   const trackLink = i18n.bind(h("a", { "data-parley": "tracking-link", href: "#" }), "trackTicket");
@@ -225,6 +227,7 @@ export function createTicketForm(ctx) {
 
   async function send() {
     const found = { ...checkContact(), ...checkIssue() };
+    if (files.busy()) found.form = t("filesBusy");
     if (showErrors(found)) return;
     const body = { subject: subjectInput.value.trim(), description: descInput.value.trim() };
     const name = nameInput.value.trim();
@@ -233,6 +236,8 @@ export function createTicketForm(ctx) {
     if (email) body.email = email;
     if (categorySelect.value) body.category = categorySelect.value;
     if (priorityRow.isConnected && prioritySelect.value) body.priority = prioritySelect.value;
+    const ids = files.ids();
+    if (ids.length) body.attachmentIds = ids;
     submit.disabled = true;
     try {
       await ctx.ensureSession();
@@ -272,6 +277,7 @@ export function createTicketForm(ctx) {
     descInput.value = "";
     categorySelect.value = "";
     prioritySelect.value = "";
+    files.clear();
     showErrors({}, false);
     go("done", true);
     ctx.created(ticket);
@@ -291,6 +297,7 @@ export function createTicketForm(ctx) {
     reset() {
       prefilledFor = null;
       nameInput.value = emailInput.value = subjectInput.value = descInput.value = "";
+      files.clear();
       created = null;
       showErrors({}, false);
       go("contact");

@@ -3,7 +3,7 @@
 // The detail is the tracking page's too (/track); here, since a module costs the size budget.
 
 import { ApiError, retryKey } from "../shared/api.js";
-import { clear, focusFirst, h, isEmail, linkify, show } from "../shared/dom.js";
+import { clear, focusFirst, h, isEmail, linkify, s, safeHref, show } from "../shared/dom.js";
 import { TICKET_DELETED, TICKET_RESPONSE_ADDED, TICKET_STATUS_CHANGED } from "../shared/events.js";
 
 const PAGE_SIZE = 20;
@@ -272,10 +272,10 @@ export function createTickets(ctx) {
 }
 
 // One ticket as its customer sees it, with a reply box. `path(ref)`: where it is read; replies go
-// to path + "/responses".
+// to path + "/responses"; `files`: where its files are uploaded and read.
 const NO_REPLIES = ["CLOSED", "CANCELLED"];
 
-export function createTicketDetail(ctx, { path, back, replied }) {
+export function createTicketDetail(ctx, { path, back, replied, files: filesPath = WIDGET_FILES }) {
   const replyKey = retryKey(); // the same form sent again is the same create
   const { t, i18n, api } = ctx;
   let detail = null; // {ticket, own}
@@ -285,6 +285,7 @@ export function createTicketDetail(ctx, { path, back, replied }) {
   const titleEl = h("h3", { class: "detail__title", tabindex: -1 });
   const statusEl = h("span", { class: "status", "data-parley": "ticket-status" });
   const metaEl = h("dl", { class: "detail__meta" });
+  const filesBox = h("div");
   const thread = h("ol", { class: "thread" });
   // The thread is redrawn on every change; only what is new is read out, from here.
   const announcer = h("p", { class: "vh", role: "status" });
@@ -295,13 +296,14 @@ export function createTicketDetail(ctx, { path, back, replied }) {
     h("button", { type: "button", class: "btn btn--primary", "data-parley": "ticket-reply-send", onclick: sendReply }),
     "sendReply"
   );
-  const replyBox = h(
-    "div",
-    { class: "reply" },
+  const replyBox = h("div", { class: "reply" });
+  const files = createPicker(ctx, filesPath, replyBox);
+  replyBox.append(
     i18n.bind(h("label", { for: replyInput.id }), "yourReply"),
     replyInput,
+    files.list,
     replyError,
-    h("div", { class: "actions" }, replySend)
+    h("div", { class: "actions" }, files.button, replySend)
   );
   const closedNote = i18n.bind(h("p", { class: "muted", hidden: true }), "ticketClosed");
   const el = h(
@@ -316,6 +318,7 @@ export function createTicketDetail(ctx, { path, back, replied }) {
     titleEl,
     h("p", {}, statusEl),
     metaEl,
+    filesBox,
     thread,
     announcer,
     closedNote,
@@ -327,6 +330,7 @@ export function createTicketDetail(ctx, { path, back, replied }) {
   function open(ticket, own) {
     detail = { ticket, own };
     replyInput.value = "";
+    files.clear();
     show(replyError, false);
     render();
     show(el, true);
@@ -347,6 +351,7 @@ export function createTicketDetail(ctx, { path, back, replied }) {
     if (tk.category) meta.push(["category", tk.category]);
     if (tk.createdAt) meta.push(["created", i18n.date(tk.createdAt, true)]);
     metaEl.replaceChildren(...meta.flatMap(([k, v]) => [h("dt", {}, t(k)), h("dd", {}, v)]));
+    filesBox.replaceChildren(filesEl(ctx, filesPath, tk.attachments) || "");
 
     // One thread in time order: public replies, with the status changes between them.
     const entries = (tk.responses || []).map((r) => ({ at: r.createdAt, response: r }));
@@ -375,7 +380,8 @@ export function createTicketDetail(ctx, { path, back, replied }) {
         h("span", { class: "msg__author" }, mine ? t("you") : r.authorName || t("support")),
         h("time", { datetime: r.createdAt }, i18n.date(r.createdAt, true))
       ),
-      h("div", { class: "msg__body", "data-parley": "body" }, linkify(r.content))
+      h("div", { class: "msg__body", "data-parley": "body" }, linkify(r.content)),
+      filesEl(ctx, filesPath, r.attachments)
     );
   }
 
@@ -419,9 +425,10 @@ export function createTicketDetail(ctx, { path, back, replied }) {
   async function sendReply() {
     if (!detail) return;
     const content = replyInput.value.trim();
+    const attachmentIds = files.ids();
     show(replyError, false);
-    if (!content) {
-      replyError.textContent = t("errRequired");
+    if (files.busy() || (!content && !attachmentIds.length)) {
+      replyError.textContent = t(files.busy() ? "filesBusy" : "errRequired");
       show(replyError, true);
       replyInput.focus();
       return;
@@ -430,11 +437,12 @@ export function createTicketDetail(ctx, { path, back, replied }) {
     replySend.disabled = true;
     try {
       const r = await api("POST", `${path(ref)}/responses`, {
-        body: { content },
-        idempotencyKey: replyKey.for([ref, content])
+        body: { content, attachmentIds },
+        idempotencyKey: replyKey.for([ref, content, attachmentIds])
       });
       replyKey.done();
       replyInput.value = "";
+      files.clear();
       if (detail && detail.ticket.reference === ref) {
         detail.ticket = r.ticket;
         addResponse(r.response);
@@ -488,5 +496,220 @@ export function createTicketDetail(ctx, { path, back, replied }) {
       show(el, false);
     },
     focus: () => titleEl.focus()
+  };
+}
+
+// --- files: the picker, and the files of a message or reply; the chat's and the ticket form's
+// too (here for the size budget: see README.md) ---------------------------------------------
+
+export const WIDGET_FILES = "/api/embed/attachments";
+// The most files one message, reply or ticket takes (MAX_ATTACHMENTS_PER_ITEM on the server).
+const MAX_FILES = 20;
+// A preview reads the image whole: none for bigger ones.
+const MAX_PREVIEW = 10 * 2 ** 20;
+const CLIP = "M16 7v9a4 4 0 0 1-8 0V6a2.5 2.5 0 0 1 5 0v9a1 1 0 0 1-2 0V8"; // a paperclip, stroked
+const thumbs = new Map(); // thumbnail path -> Promise of its data: URL
+
+// data: URLs, not blob: ones, which the tracking page's CSP (img-src 'self' data:) refuses.
+const dataUrl = (blob) =>
+  new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(r.result);
+    r.onerror = reject;
+    r.readAsDataURL(blob);
+  });
+
+/** "840 B", "12 KB", "3.4 MB": binary units, as the server counts. */
+function fileSize(n, lang) {
+  let i = 0;
+  for (; n >= 1024 && i < 2; i++) n /= 1024;
+  return `${n.toLocaleString(lang, { maximumFractionDigits: i && n < 10 ? 1 : 0 })} ${["B", "KB", "MB"][i]}`;
+}
+
+// A file's picture (the image once `load` has it and it decodes, else the extension), name, size.
+function fileParts(name, size, lang, load) {
+  const box = h("span", { class: "file__thumb", "aria-hidden": "true" }, (/\.(\w{1,4})$/.exec(name) || "")[1]);
+  if (load) load.then((src) => h("img", { src, alt: "", onload: (ev) => box.replaceChildren(ev.target) }), () => {});
+  return [box, h("span", { class: "file__name" }, name), h("span", { class: "file__size" }, fileSize(size, lang))];
+}
+
+/** The files on a message or reply, each a button that opens it; null when there are none. */
+export function filesEl(ctx, path, list) {
+  if (!list?.length) return null;
+  return h(
+    "ul",
+    { class: "files" },
+    list.map((a) => {
+      const url = `${path}/${a.id}`;
+      return h(
+        "li",
+        {},
+        h(
+          "button",
+          {
+            type: "button",
+            class: "file",
+            "data-parley": "attachment",
+            "data-attachment-id": a.id,
+            onclick: () => openFile(ctx, url)
+          },
+          fileParts(a.filename, a.size, ctx.i18n.lang, a.thumbnail && thumbnail(ctx, `${url}/thumbnail`))
+        )
+      );
+    })
+  );
+}
+
+function thumbnail(ctx, url) {
+  if (!thumbs.has(url)) {
+    const p = ctx.api("GET", url, { blob: true }).then(dataUrl);
+    p.catch(() => thumbs.delete(url)); // to try again
+    thumbs.set(url, p);
+  }
+  return thumbs.get(url);
+}
+
+// A link lives five minutes: a new one at each click (and never the token in a URL).
+async function openFile(ctx, url) {
+  try {
+    const href = safeHref((await ctx.api("POST", `${url}/link`)).url);
+    if (href) window.open(href, "_blank", "noopener,noreferrer");
+  } catch (err) {
+    ctx.notice.error(err);
+  }
+}
+
+/** The files being attached in a composer or form: `button` and `list` go in it, and files
+ * dropped on `target` or pasted into it arrive too. Each is uploaded to `path` at once. */
+export function createPicker(ctx, path, target) {
+  const { t, i18n } = ctx;
+  const items = new Set(); // {file, el, stop, done (the stored attachment), error}
+  let limit; // the server's largest file (GET …/limits), asked once
+
+  const input = h("input", {
+    type: "file",
+    multiple: true,
+    hidden: true,
+    "data-parley": "file-input",
+    onchange() {
+      add([...input.files]);
+      input.value = "";
+    }
+  });
+  const button = h(
+    "button",
+    { type: "button", class: "btn btn--quiet", "data-parley": "attach", onclick: () => input.click() },
+    s(
+      "svg",
+      { viewBox: "0 0 24 24", width: 20, display: "block", "aria-hidden": "true" },
+      s("path", { d: CLIP, fill: "none", stroke: "currentColor", "stroke-width": 2 })
+    )
+  );
+  i18n.bind(button, "attach", null, "title");
+  const list = h("div", { class: "files", "data-parley": "pending-files", hidden: true });
+  target.append(input);
+
+  const dropping = (on) => target.classList.toggle("is-drop", on);
+  target.addEventListener("dragover", (ev) => {
+    if (!ev.dataTransfer.types.includes("Files")) return;
+    ev.preventDefault();
+    dropping(true);
+  });
+  target.addEventListener("dragleave", () => dropping(false));
+  target.addEventListener("drop", (ev) => take(ev, ev.dataTransfer));
+  target.addEventListener("paste", (ev) => take(ev, ev.clipboardData));
+
+  function take(ev, data) {
+    dropping(false);
+    if (!data?.files.length) return;
+    ev.preventDefault();
+    add([...data.files]);
+  }
+
+  function add(files) {
+    for (const file of files) {
+      const name = file.name;
+      const bar = h("progress", { max: 100, value: 0, "aria-label": name });
+      const el = h(
+        "div",
+        { class: "file", "data-parley": "pending-file", "data-state": "uploading" },
+        fileParts(name, file.size, i18n.lang, /^image\//.test(file.type) && file.size <= MAX_PREVIEW && dataUrl(file)),
+        h("button", {
+          type: "button",
+          class: "file__remove",
+          "data-parley": "remove-file",
+          "aria-label": t("removeFile", { name }),
+          onclick() {
+            drop(item);
+            button.focus();
+          },
+          text: "×"
+        }),
+        bar
+      );
+      const item = { file, el, stop: new AbortController() };
+      items.add(item);
+      list.append(el);
+      show(list, true);
+      if ([...items].filter((i) => !i.error).length > MAX_FILES) refuse(item, t("tooManyFiles", { n: MAX_FILES }));
+      else upload(item, bar);
+    }
+  }
+
+  async function upload(item, bar) {
+    limit ||= ctx.api("GET", `${path}/limits`).then((r) => r.maxFileBytes, () => Infinity);
+    const max = await limit;
+    if (!items.has(item)) return; // removed meanwhile
+    if (item.file.size > max) return refuse(item, tooBig(item.file.name, max));
+    const form = new FormData();
+    form.append("file", item.file, item.file.name);
+    try {
+      const r = await ctx.api("POST", path, {
+        form,
+        signal: item.stop.signal,
+        progress: (p) => (bar.value = p * 100)
+      });
+      item.done = r.attachments[0];
+      bar.value = 100;
+      item.el.dataset.state = "done";
+    } catch (err) {
+      if (items.has(item)) refuse(item, refusal(err, item.file.name));
+    }
+  }
+
+  // The server's refusal in the customer's language, naming the file; else its own words.
+  function refusal(err, name) {
+    const e = err.error || {};
+    if (err.code === "payload_too_large" && e.limitBytes) return tooBig(name, e.limitBytes);
+    if (err.code === "file_type_not_allowed") return t("fileType", { name, type: e.detectedType });
+    if (err.status === 429) return t("fileWait", { n: Math.ceil(err.retryAfter || 5) });
+    return err.network ? t("errNetwork") : err.message || t("errGeneric");
+  }
+
+  const tooBig = (name, n) => t("fileTooBig", { name, limit: fileSize(n, i18n.lang) });
+
+  function refuse(item, text) {
+    item.error = text;
+    item.el.dataset.state = "failed";
+    item.el.append(h("p", { class: "field-error", "data-parley": "file-error", role: "alert" }, text));
+    item.el.scrollIntoView({ block: "nearest" });
+  }
+
+  function drop(item) {
+    item.stop.abort();
+    items.delete(item);
+    item.el.remove();
+    show(list, items.size > 0);
+  }
+
+  const done = () => [...items].filter((i) => i.done).map((i) => i.done);
+  return {
+    button,
+    list,
+    /** The stored attachments, to send with the message (`attachmentIds`). */
+    done,
+    ids: () => done().map((a) => a.id),
+    busy: () => [...items].some((i) => !i.done && !i.error),
+    clear: () => items.forEach(drop)
   };
 }

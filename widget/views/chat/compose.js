@@ -1,6 +1,7 @@
 // What the customer writes: the pre-chat form, the composer, typing both ways.
 
 import { focusFirst, h, isEmail, markFields, show, uuid } from "../../shared/dom.js";
+import { createPicker, WIDGET_FILES } from "../tickets.js";
 
 const MAX_BODY = 5000;
 const TYPING_IDLE_MS = 3000;
@@ -151,7 +152,9 @@ export function createCompose(s) {
     h("button", { type: "button", class: "btn btn--quiet", "data-parley": "end-chat", onclick: endChat }),
     "endChat"
   );
-  const box = h("div", { class: "composer" }, composer, h("div", { class: "actions" }, endButton, sendButton));
+  const box = h("div", { class: "composer" });
+  const files = createPicker(ctx, WIDGET_FILES, box);
+  box.append(files.list, composer, h("div", { class: "actions" }, endButton, files.button, sendButton));
   const newChatButton = i18n.bind(
     h("button", { type: "button", class: "btn btn--primary", "data-parley": "new-chat", onclick: newChat }),
     "newChat"
@@ -166,14 +169,18 @@ export function createCompose(s) {
 
   function send() {
     const body = composer.value.trim();
-    if (!body) return;
+    const attachments = files.done();
+    if (files.busy()) return ctx.notice.show(t("filesBusy"));
+    if (!body && !attachments.length) return;
     if (body.length > MAX_BODY) {
       ctx.notice.show(t("errTooLong", { n: MAX_BODY }));
       return;
     }
     composer.value = "";
+    files.clear();
     stopTyping();
-    s.outbox.enqueue({ kind: "message", conversationId: s.conv ? s.conv.id : null, body, clientMessageId: uuid() });
+    const conversationId = s.conv ? s.conv.id : null;
+    s.outbox.enqueue({ kind: "message", conversationId, body, clientMessageId: uuid(), attachments });
     composer.focus();
   }
 
@@ -202,6 +209,7 @@ export function createCompose(s) {
   }
 
   function newChat() {
+    files.clear();
     s.dropConversation();
     focusFirst(prechat);
   }
@@ -271,6 +279,7 @@ export function createCompose(s) {
     focusNewChat: () => newChatButton.focus(),
     reset() {
       nameInput.value = emailInput.value = "";
+      files.clear();
     }
   };
 }

@@ -2,6 +2,7 @@
 // loading it, and "Load earlier messages".
 
 import { h, linkify, show } from "../../shared/dom.js";
+import { filesEl, WIDGET_FILES } from "../tickets.js";
 
 export function createMessages(s) {
   const { t, i18n, ctx, store, api } = s;
@@ -49,7 +50,8 @@ export function createMessages(s) {
         h("span", { class: author === "system" ? "vh" : "msg__author", "data-parley": "author" }, authorLabel(m)),
         h("time", { class: "msg__time" })
       ),
-      h("div", { class: "msg__body", "data-parley": "body" }, linkify(m.body))
+      h("div", { class: "msg__body", "data-parley": "body" }, linkify(m.body)),
+      filesEl(ctx, WIDGET_FILES, m.attachments)
     );
     fill(el, m);
     return el;
@@ -152,7 +154,7 @@ export function createMessages(s) {
   // the customer's messages not stored yet
   function addPending(item) {
     if (pendingEls.has(item.clientMessageId)) return;
-    const el = messageEl({ authorType: "CONTACT", body: item.body, clientMessageId: item.clientMessageId });
+    const el = messageEl({ authorType: "CONTACT", ...item });
     el.dataset.pending = "true";
     setState(el, "sending");
     pendingEls.set(item.clientMessageId, el);
