@@ -137,7 +137,13 @@ class CustomerEmails:
             kind = "public_reply"
             message_id = self.message_ids.message_id(org.id, ticket.id, f"r{event.response.id}")
             thread = await self._earlier_replies(org.id, ticket.id, before=event.response.id)
-            context |= {"author": event.response.author_name, "content": event.response.content}
+            context |= {
+                "author": event.response.author_name,
+                "content": event.response.content,
+                # Names only: the bytes stay behind the tracking link (which expires), never
+                # in the mail, so a forwarded email does not carry them.
+                "files": [f"{a.filename} ({a.size:,} bytes)" for a in event.response.attachments],
+            }
         else:
             kind = "resolved" if event.new is TicketStatus.RESOLVED else "status_changed"
             message_id = self.message_ids.message_id(org.id, ticket.id, f"n{delivery_id}")

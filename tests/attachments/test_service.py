@@ -22,6 +22,7 @@ from server.events.deliveries import Delivery, retry_delivery
 from tests.attachments.test_routes import PDF, png, uploaded
 from tests.factories import Team, make_ticket, start_chat, unique, visitor_session
 from tests.notify.test_inbound import deliver
+from tests.support.smtp import MailCatcher
 from tests.support.wait import wait_until
 
 
@@ -299,3 +300,30 @@ async def test_uploads_thumbnails_and_the_sweep_work_on_s3_storage(
     await service.sweep_orphans(storage=s3_storage, older_than=timedelta(hours=24))
     assert not await s3_storage.exists(blob.key)
     assert not await s3_storage.exists(blob.thumbnail_key)
+
+
+async def test_the_customers_email_about_a_reply_names_its_files(
+    client: httpx.AsyncClient, team: Team, mail_catcher: MailCatcher
+) -> None:
+    """Names and sizes only: the bytes stay behind the (expiring) tracking link."""
+    customer = f"{unique('rita')}@example.com"
+    created = await client.post(
+        "/api/tickets",
+        json={"requesterEmail": customer, "subject": "Broken", "description": "It is."},
+        headers=team.agent_headers,
+    )
+    reference = created.json()["ticket"]["reference"]
+    (manual,) = await uploaded(client, team.agent_headers, ("manual.pdf", PDF))
+    reply = await client.post(
+        f"/api/tickets/{reference}/responses",
+        json={"content": "", "attachmentIds": [manual["id"]]},
+        headers=team.agent_headers,
+    )
+    assert reply.status_code == 201
+    _, about_the_reply = await mail_catcher.wait_for(customer, 2)
+    text = about_the_reply.get_body(("plain",))
+    html = about_the_reply.get_body(("html",))
+    assert text is not None and html is not None
+    assert f"manual.pdf ({len(PDF):,} bytes)" in text.get_content()
+    assert "manual.pdf" in html.get_content()
+    assert not any(part.get_filename() for part in about_the_reply.walk())
