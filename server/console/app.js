@@ -50,11 +50,7 @@ const api = createApi({
   getToken: () => store.token,
   onUnauthorized: () => endSession("Your session has ended. Please sign in again."),
 });
-const files = createFiles({
-  api,
-  getToken: () => store.token,
-  onUnauthorized: () => endSession("Your session has ended. Please sign in again."),
-});
+const files = createFiles({ api });
 
 // A file dropped outside a composer would make the browser open it in place of the console
 // (and lose what the agent was writing): only the composers' drop zones take files.

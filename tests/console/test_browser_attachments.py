@@ -347,3 +347,37 @@ async def test_a_new_ticket_with_a_file_shows_it_on_the_ticket(
     assert ticket["subject"] == subject
     assert [f["filename"] for f in ticket["attachments"]] == ["jar.png"], ticket
     a.assert_no_page_errors()
+
+
+async def test_a_file_past_the_servers_limit_is_refused_before_it_is_sent(
+    shop: Shop, ada: AgentLogin, new_console: OpenConsole
+) -> None:
+    """The console reads the server's upload limits (`GET /api/attachments/limits`) and
+    refuses a larger file in words before a byte of it goes out (the server, which closes the
+    connection on such a body, might otherwise leave the browser with only a network error).
+    The limits are made small in the browser: a real 25 MiB file would only slow the test."""
+    ref = (await create_ticket(shop))["reference"]
+    a = await new_console(ada)
+    limits = {"maxFileBytes": 2048, "maxRequestBytes": 4096, "maxFiles": 10}
+    await a.page.route("**/api/attachments/limits", lambda route: route.fulfill(json=limits))
+    detail = await a.open_ticket(ref)
+    uploads: list[Request] = []
+    a.page.on(
+        "request",
+        lambda r: (
+            uploads.append(r)
+            if r.method == "POST" and urlparse(r.url).path == "/api/attachments"
+            else None
+        ),
+    )
+    await pick_files(a, detail, payload("big.log", "text/plain", b"x" * 3000))
+    refused = a.pending_file("big.log", within=detail)
+    await expect(refused).to_have_attribute("data-state", "failed", timeout=LIVE_MS)
+    error = refused.locator("[data-console=file-error]")
+    await expect(error).to_contain_text("big.log")
+    await expect(error).to_contain_text("larger than 2 KiB")
+    await pick_files(a, detail, payload("small.log", "text/plain", b"y" * 1000))
+    small = a.pending_file("small.log", within=detail)
+    await expect(small).to_have_attribute("data-state", "done", timeout=LIVE_MS)
+    assert len(uploads) == 1, [r.url for r in uploads]  # the small one only
+    a.assert_no_page_errors()

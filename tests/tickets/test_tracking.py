@@ -47,7 +47,7 @@ async def test_reference_and_email_give_the_public_view(
     assert view["status"] == "RESOLVED"
     assert set(view) == {
         "reference", "subject", "status", "priority", "category", "createdAt", "updatedAt",
-        "resolvedAt", "closedAt", "responses", "timeline",
+        "resolvedAt", "closedAt", "attachments", "responses", "timeline",
     }  # fmt: skip
     assert [r["content"] for r in view["responses"]] == ["We are on it."]
     assert "SECRET-NOTE" not in response.text

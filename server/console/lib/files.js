@@ -1,6 +1,6 @@
-// Files over the API, for what lib/api.js (JSON in, JSON out) cannot do:
-// - upload: one XMLHttpRequest per file, because only XHR reports upload progress; its
-//   errors are the same ApiError as every other call's, with the server's sentence;
+// Files over the API, on the shared client (/widget/shared/api.js, as the widget's):
+// - upload: one request per file (the client sends a form by XMLHttpRequest, the one way to
+//   see upload progress), a few at a time; its errors are the server's sentences;
 // - thumbnails: fetched with the agent's token and shown as data: URLs (the page's CSP allows
 //   `img-src 'self' data:`, not blob:), cached for the session;
 // - open: a fresh signed link per click, opened in a new tab. The token never goes in a URL.
@@ -12,15 +12,12 @@ const THUMBNAILS_KEPT = 300;
 const PREVIEWABLE = /^image\/(png|jpeg|gif|webp)$/;
 const PREVIEW_MAX_BYTES = 20 * 1024 * 1024;
 
-/** Words for a refusal the server could not word itself (a proxy's page, a dropped line). */
-function fallbackError(status, file) {
-  const name = `“${file.name}”`;
-  if (status === 0) {
-    return { code: "network", message: `${name} was not uploaded: the connection failed (a file larger than the server accepts ends the same way).` };
-  }
-  if (status === 413) return { code: "payload_too_large", message: `${name} is larger than the server accepts.` };
-  if (status === 415) return { code: "file_type_not_allowed", message: `Files like ${name} cannot be attached.` };
-  return { code: `http_${status}`, message: `${name} was not uploaded (HTTP ${status}).` };
+/** Words for an upload the connection dropped (a proxy's reset; a body the server cut off). */
+function networkError(file) {
+  return {
+    code: "network",
+    message: `“${file.name}” was not uploaded: the connection failed (a file larger than the server accepts ends the same way).`,
+  };
 }
 
 /** "25 MiB" for a limit in bytes (the server's own wording). */
@@ -31,7 +28,7 @@ function sizeWords(bytes) {
   return `${bytes} bytes`;
 }
 
-export function createFiles({ api, getToken, onUnauthorized }) {
+export function createFiles({ api }) {
   const thumbnails = new Map(); // url → Promise<data URL>
   const queue = [];
   let running = 0;
@@ -52,81 +49,44 @@ export function createFiles({ api, getToken, onUnauthorized }) {
   }
 
   /**
-   * Upload one file to POST /api/attachments. onProgress(fraction) while its bytes go out,
-   * onStart() when it leaves the queue. Returns {done: Promise<attachment>, abort()}.
+   * Upload one file to POST /api/attachments through the shared client (its `form` goes by
+   * XMLHttpRequest, for the progress). onProgress(fraction) while its bytes go out, onStart()
+   * when it leaves the queue. Returns {done: Promise<attachment>, abort()}.
    */
   function upload(file, { onProgress = () => {}, onStart = () => {} } = {}) {
-    let xhr = null;
-    let aborted = false;
+    const stop = new AbortController();
     let settle;
     const done = new Promise((resolve, reject) => (settle = { resolve, reject }));
     const abortError = () => new ApiError(0, { code: "aborted", message: `The upload of “${file.name}” was cancelled.` });
 
-    const start = () => new Promise(async (finished) => {
-      if (aborted) {
-        settle.reject(abortError());
-        finished();
-        return;
-      }
+    const start = async () => {
+      if (stop.signal.aborted) return settle.reject(abortError());
       const known = await readLimits();
       if (known && file.size > known.maxFileBytes) {
-        settle.reject(new ApiError(413, {
+        return settle.reject(new ApiError(413, {
           code: "payload_too_large",
           message: `“${file.name}” is larger than ${sizeWords(known.maxFileBytes)}, the most a file may be.`,
           file: file.name,
           limitBytes: known.maxFileBytes,
         }));
-        finished();
-        return;
       }
       onStart();
-      xhr = new XMLHttpRequest();
-      xhr.open("POST", "/api/attachments");
-      xhr.setRequestHeader("Accept", "application/json");
-      const token = getToken();
-      if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
-      xhr.upload.addEventListener("progress", (ev) => {
-        if (ev.lengthComputable && ev.total) onProgress(ev.loaded / ev.total);
-      });
-      xhr.addEventListener("load", () => {
-        let data = null;
-        try {
-          data = JSON.parse(xhr.responseText);
-        } catch {
-          data = null;
-        }
-        const attachment = data && Array.isArray(data.attachments) ? data.attachments[0] : null;
-        if (xhr.status === 201 && attachment) {
-          onProgress(1);
-          settle.resolve(attachment);
-        } else {
-          if (xhr.status === 401 && token) onUnauthorized();
-          settle.reject(new ApiError(xhr.status, (data && data.error) || fallbackError(xhr.status, file)));
-        }
-        finished();
-      });
-      xhr.addEventListener("error", () => {
-        settle.reject(new ApiError(0, fallbackError(0, file)));
-        finished();
-      });
-      xhr.addEventListener("abort", () => {
-        settle.reject(abortError());
-        finished();
-      });
       const form = new FormData();
       form.append("file", file, file.name);
-      xhr.send(form);
-    });
+      try {
+        const answer = await api("POST", "/api/attachments", { form, progress: onProgress, signal: stop.signal });
+        onProgress(1);
+        settle.resolve(answer.attachments[0]);
+      } catch (err) {
+        if (stop.signal.aborted) settle.reject(abortError());
+        else if (err instanceof ApiError && err.status === 0) settle.reject(new ApiError(0, networkError(file)));
+        else settle.reject(err);
+      }
+    };
 
     queue.push(start);
     next();
-    return {
-      done,
-      abort() {
-        aborted = true;
-        if (xhr) xhr.abort();
-      },
-    };
+    return { done, abort: () => stop.abort() };
   }
 
   /** A thumbnail (an attachment's `thumbnailUrl`, on this origin) as a data: URL. */
@@ -136,10 +96,7 @@ export function createFiles({ api, getToken, onUnauthorized }) {
     }
     if (thumbnails.has(url)) return thumbnails.get(url);
     const loading = (async () => {
-      const token = getToken();
-      const res = await fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {}, credentials: "same-origin" });
-      if (!res.ok) throw new ApiError(res.status, { code: `http_${res.status}`, message: "The thumbnail could not be loaded." });
-      const blob = await res.blob();
+      const blob = await api("GET", url, { blob: true });
       if (!blob.type.startsWith("image/")) throw new Error("The thumbnail is not an image.");
       return dataUrl(blob);
     })();
