@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from server.attachments import service
+from server.attachments import retention
 from server.attachments.storage import Storage
 from server.events.actor import Actor
 from server.events.deliveries import exponential_backoff
@@ -41,7 +41,7 @@ class TicketFilesCleanup:
     async def deliver(
         self, delivery_id: int, event: Event, subject: Subject, actor: Actor | None = None
     ) -> None:
-        await service.remove_ticket_files(
+        await retention.remove_ticket_files(
             organization_id=subject.organization_id,
             ticket_id=subject.id,
             storage=self.storage,
@@ -50,6 +50,6 @@ class TicketFilesCleanup:
 
 def orphan_sweep_job(storage: Storage, *, orphan_age: timedelta) -> Job:
     async def sweep(slot: datetime) -> None:
-        await service.sweep_orphans(storage=storage, older_than=orphan_age)
+        await retention.sweep_orphans(storage=storage, older_than=orphan_age)
 
     return Job("attachment-sweep", every=timedelta(hours=1), run=sweep, lease=timedelta(minutes=10))

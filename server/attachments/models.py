@@ -19,7 +19,7 @@ from server.accounts.models import Organization
 class AttachmentBlob(Model):
     """One stored copy of some bytes, shared by every attachment of its organisation with the
     same content. Deleted (object first, then row) only when no attachment names it and it has
-    not been claimed by an upload for a while (`service.release_unused_blobs`)."""
+    not been claimed by an upload for a while (`retention.release_unused_blobs`)."""
 
     id = fields.IntField(primary_key=True)
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(

@@ -1,4 +1,4 @@
-"""Every write to attachments: storing uploads, attaching them, removing them.
+"""Storing uploads and attaching them (removing them: `retention.py`; reading: `queries.py`).
 
 An upload is stored before it is attached: `store_uploads` checks every file of a request
 (type from the bytes, name sanitised, images decoded) before it keeps any, then stores each
@@ -6,12 +6,11 @@ file's bytes once per organisation and content (`AttachmentBlob`) and records a 
 `Attachment` per file. The ticket and chat services attach pending files to what they write
 (`attach`, in their own transaction), so a reply and its files commit together.
 
-Bytes are removed only when nothing names them: `release_unused_blobs` locks a blob row,
-deletes the stored object, then the row, in one transaction. An upload records its
-attachments in a transaction that locks their blob rows and checks they are still there; a
-blob released between the upload storing it and that record is stored again, so no
-attachment ever names bytes a release took. The hourly sweep also leaves blobs claimed within
-`BLOB_GRACE` alone, so it does not make an upload in flight store its bytes twice.
+An upload records its attachments in a transaction that locks their blob rows and checks
+they are still there: a blob released (`retention.release_unused_blobs`) between the upload
+storing it and that record is stored again, so no attachment ever names bytes a release took.
+The hourly sweep also leaves blobs claimed within `retention.BLOB_GRACE` alone, so it does
+not make an upload in flight store its bytes twice.
 """
 
 from __future__ import annotations
@@ -21,9 +20,8 @@ import logging
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -39,8 +37,6 @@ from server.errors import ValidationFailed
 
 log = logging.getLogger("parley.attachments")
 
-# The sweep leaves blobs claimed this recently alone: their upload is likely still recording.
-BLOB_GRACE = timedelta(hours=1)
 # How often an upload stores its bytes again when a release took them meanwhile.
 KEEP_ATTEMPTS = 3
 THUMBNAIL_SIDE = 320
@@ -290,126 +286,3 @@ async def link_chat_to_ticket(
     if not include_internal:
         rows = rows.filter(is_internal=False)
     return await rows.update(ticket_id=ticket_id)
-
-
-# --- removing -------------------------------------------------------------------------------
-
-
-async def remove_ticket_files(*, organization_id: int, ticket_id: int, storage: Storage) -> int:
-    """After a ticket is deleted: its own files go (rows, and the bytes nothing else names);
-    files of the chat it came from stay with the chat. One transaction per stored blob, in
-    which its rows go and then, if nothing else names it, its object and its row: a failure
-    leaves that blob's rows in place for the retry, never bytes nobody can find. How many
-    files went."""
-    await Attachment.filter(
-        organization_id=organization_id, ticket_id=ticket_id, conversation_id__isnull=False
-    ).update(ticket_id=None)
-    mine = Attachment.filter(organization_id=organization_id, ticket_id=ticket_id)
-    blob_ids = sorted(set(cast(list[int], await mine.values_list("blob_id", flat=True))))
-    removed = 0
-    for blob_id in blob_ids:
-        async with in_transaction() as conn:
-            blob = (
-                await AttachmentBlob.filter(id=blob_id).using_db(conn).select_for_update().first()
-            )
-            removed += await mine.filter(blob_id=blob_id).using_db(conn).delete()
-            if (
-                blob is not None
-                and not await Attachment.filter(blob_id=blob_id).using_db(conn).exists()
-            ):
-                await _delete_blob(blob, storage, conn)
-    return removed
-
-
-async def _delete_blob(blob: AttachmentBlob, storage: Storage, conn: BaseDBAsyncClient) -> None:
-    """The object (and thumbnail), then the row, in the caller's transaction."""
-    await storage.delete(blob.key)
-    if blob.thumbnail_key:
-        await storage.delete(blob.thumbnail_key)
-    await blob.delete(using_db=conn)
-
-
-async def sweep_orphans(*, storage: Storage, older_than: timedelta) -> int:
-    """Pending uploads never attached within `older_than` are deleted, and blobs nothing names
-    are released. How many uploads went."""
-    cutoff = now() - older_than
-    stale = Attachment.filter(attached_at__isnull=True, created_at__lt=cutoff)
-    removed = await stale.delete()
-    await release_unused_blobs(storage)
-    return removed
-
-
-async def release_unused_blobs(
-    storage: Storage,
-    *,
-    blob_ids: Sequence[int] | None = None,
-    grace: timedelta = BLOB_GRACE,
-    batch: int = 200,
-) -> int:
-    """Delete the stored bytes of blobs no attachment names (all such, or those of
-    `blob_ids`), except blobs claimed within `grace`. Object first, then the row, under the
-    row's lock: a crash in between leaves a row to release again, never bytes without a row."""
-    cutoff = now() - grace
-    candidates = AttachmentBlob.filter(claimed_at__lte=cutoff)
-    if blob_ids is not None:
-        if not blob_ids:
-            return 0
-        candidates = candidates.filter(id__in=list(blob_ids))
-    released = 0
-    for blob_id in await candidates.limit(batch).values_list("id", flat=True):
-        async with in_transaction() as conn:
-            blob = await (
-                AttachmentBlob.filter(id=blob_id, claimed_at__lte=cutoff)
-                .using_db(conn)
-                .select_for_update()
-                .first()
-            )
-            if blob is None or await Attachment.filter(blob_id=blob.id).using_db(conn).exists():
-                continue
-            await _delete_blob(blob, storage, conn)
-            released += 1
-    return released
-
-
-# --- reading --------------------------------------------------------------------------------
-
-
-async def for_responses(
-    response_ids: Sequence[int], conn: BaseDBAsyncClient | None = None
-) -> dict[int, list[AttachmentOut]]:
-    """The files on each of these ticket responses, oldest first."""
-    return await _grouped("response_id", response_ids, conn)
-
-
-async def for_messages(
-    message_ids: Sequence[int], conn: BaseDBAsyncClient | None = None
-) -> dict[int, list[AttachmentOut]]:
-    """The files on each of these chat messages, oldest first."""
-    return await _grouped("message_id", message_ids, conn)
-
-
-async def for_ticket(
-    organization_id: int, ticket_id: int, conn: BaseDBAsyncClient | None = None
-) -> list[AttachmentOut]:
-    """The files on the ticket itself (given when it was created, or from its chat), not on
-    its replies."""
-    rows = Attachment.filter(
-        organization_id=organization_id, ticket_id=ticket_id, response_id__isnull=True
-    )
-    if conn is not None:
-        rows = rows.using_db(conn)
-    return [attachment_out(a) for a in await rows.order_by("id")]
-
-
-async def _grouped(
-    column: str, ids: Sequence[int], conn: BaseDBAsyncClient | None
-) -> dict[int, list[AttachmentOut]]:
-    if not ids:
-        return {}
-    rows = Attachment.filter(**{f"{column}__in": list(set(ids))})
-    if conn is not None:
-        rows = rows.using_db(conn)
-    grouped: dict[int, list[AttachmentOut]] = {}
-    for row in await rows.order_by("id"):
-        grouped.setdefault(getattr(row, column), []).append(attachment_out(row))
-    return grouped

@@ -20,22 +20,18 @@ on an error, when the client disconnects (`ClientDisconnect`) or when the task i
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import os
 import re
-import tempfile
-import threading
 from collections.abc import AsyncIterator
 from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote_to_bytes
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
+from server.attachments import part_headers
+from server.attachments.spool import ReceivedFile, SpoolFile
 from server.errors import (
     BadRequest,
     ParleyError,
@@ -52,25 +48,10 @@ MAX_FIELDS = 20
 MAX_FIELD_BYTES = 8 * KIB
 MAX_PART_HEADERS = 8
 MAX_PART_HEADER_BYTES = 4 * KIB
-# A file's bytes are written out in batches this large: big enough that the hop to a worker
-# thread is paid rarely, small enough that uploads in flight hold little memory each.
-WRITE_BATCH_BYTES = 1 * MIB
 
 # RFC 2046 section 5.1.1: 1 to 70 characters from this set, the last not a space.
 _BOUNDARY = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
-# One `; name=value` parameter of a header; the value a quoted string (which may hold a `;`,
-# or text that looks like another parameter) or anything up to the next `;`.
-_PARAMETER = re.compile(r';[ \t]*([^ \t=;]+)[ \t]*=[ \t]*("(?:[^"\\]|\\.)*"|[^;]*)')
 _PLAIN_ENCODINGS = (b"7bit", b"8bit", b"binary")
-
-
-@dataclass
-class ReceivedFile:
-    filename: str  # the name the client sent (raw, unsanitised; "" when none)
-    declared_type: str  # the part's Content-Type as sent (informational only)
-    path: Path  # a private temporary file holding the bytes
-    size: int
-    sha256: str  # hex digest, computed while streaming
 
 
 @dataclass
@@ -187,15 +168,15 @@ class _FormReader:
         self.fields: dict[str, str] = {}
         self._received = 0
         self._complete = False  # the closing boundary was parsed
-        self._spools: list[_SpoolFile] = []  # every temporary file made, removed at the end
-        self._ended: list[_SpoolFile] = []  # parts ended in the last chunk, not yet written
+        self._spools: list[SpoolFile] = []  # every temporary file made, removed at the end
+        self._ended: list[SpoolFile] = []  # parts ended in the last chunk, not yet written
         self._file_parts = 0
         self._field_parts = 0
         # The part being parsed.
         self._headers: dict[bytes, bytes] = {}
         self._header_name = bytearray()
         self._header_value = bytearray()
-        self._spool: _SpoolFile | None = None
+        self._spool: SpoolFile | None = None
         self._field_name: str | None = None
         self._field_value = bytearray()
         self._parser = MultipartParser(
@@ -257,7 +238,7 @@ class _FormReader:
         self._header_value.clear()
 
     def _on_headers_finished(self) -> None:
-        name, filename = _disposition(self._headers.get(b"content-disposition"))
+        name, filename = part_headers.disposition(self._headers.get(b"content-disposition"))
         encoding = self._headers.get(b"content-transfer-encoding", b"binary").lower()
         if encoding not in _PLAIN_ENCODINGS:
             # RFC 7578 section 4.7 deprecates it; no browser or HTTP library sends one.
@@ -285,7 +266,7 @@ class _FormReader:
         declared_type = self._headers.get(b"content-type", b"").decode("latin-1")
         # Creating the file blocks the loop once per file (at most `max_files`): a metadata
         # write, not worth a thread.
-        self._spool = _SpoolFile(filename, declared_type, self.spool_dir)
+        self._spool = SpoolFile(filename, declared_type, self.spool_dir)
         self._spools.append(self._spool)
 
     def _begin_field(self, name: str) -> None:
@@ -336,151 +317,3 @@ class _FormReader:
 
     def _on_end(self) -> None:
         self._complete = True
-
-
-def _disposition(header: bytes | None) -> tuple[str, str | None]:
-    """A part's field name and filename (None for a plain field) from its
-    Content-Disposition; 400 unless it is `form-data` with a name, as RFC 7578 requires."""
-    if header is None:
-        raise BadRequest("A part of the multipart body has no Content-Disposition.")
-    disposition, options = parse_options_header(header)
-    name = options.get(b"name")
-    if disposition != b"form-data" or name is None:
-        raise BadRequest("A part's Content-Disposition must be form-data with a name.")
-    return _text(name), _filename(header.decode("latin-1"), options)
-
-
-def _filename(header: str, options: dict[bytes, bytes]) -> str | None:
-    """RFC 5987's `filename*` where the client sent one that decodes, else `filename`; ""
-    for a `filename*` alone that does not decode; None when the part has neither.
-
-    python-multipart drops `filename*` (RFC 7578 section 4.2 forbids it in forms), but some
-    clients send it, alone or beside an ASCII `filename` as RFC 6266 suggests for downloads;
-    where both are sent, the extended one is the real name."""
-    extended = _parameter(header, "filename*")
-    if extended is not None:
-        decoded = _decode_extended(extended)
-        if decoded is not None:
-            return decoded
-    plain = options.get(b"filename")
-    if plain is not None:
-        return _text(plain)
-    return "" if extended is not None else None
-
-
-def _parameter(header: str, wanted: str) -> str | None:
-    for match in _PARAMETER.finditer(header):
-        if match.group(1).lower() == wanted:
-            return match.group(2).strip(" \t")
-    return None
-
-
-def _decode_extended(value: str) -> str | None:
-    """An RFC 5987 `charset'language'percent-encoded` value; None if it is not one."""
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        value = value[1:-1]  # quoted, which RFC 5987 does not allow but some clients do
-    charset, _, rest = value.partition("'")
-    _, quote, encoded = rest.partition("'")
-    charset = charset.lower()
-    if not quote or charset not in ("utf-8", "iso-8859-1"):
-        return None
-    try:
-        # `value` came from header bytes read as latin-1: back to those bytes, then unquoted.
-        return unquote_to_bytes(encoded.encode("latin-1")).decode(charset)
-    except UnicodeDecodeError:
-        return None
-
-
-def _text(raw: bytes) -> str:
-    # Browsers send names as UTF-8; anything else is taken as latin-1 rather than refused.
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
-class _SpoolFile:
-    """One uploaded file on its way into a private temporary file.
-
-    The parser's callbacks only collect bytes; each batch of WRITE_BATCH_BYTES is hashed and
-    written in a worker thread, so a slow or busy disk stalls that thread, never the event
-    loop (uvicorn hands over at most 64 KiB at a time: a thread hop per chunk would cost more
-    than the write; one per batch does not).
-    """
-
-    def __init__(self, filename: str, declared_type: str, directory: Path | None) -> None:
-        # mkstemp: created exclusively, mode 0600, under a name no one can guess.
-        fd, name = tempfile.mkstemp(prefix="parley-upload-", dir=directory)
-        self.filename = filename
-        self.declared_type = declared_type
-        self.path = Path(name)
-        self.size = 0
-        self._hash = hashlib.sha256()
-        self._batch: list[bytes] = []
-        self._batched = 0
-        # A write goes on in its thread after the task awaiting it is cancelled. Whichever of
-        # the write and `discard` comes last closes the descriptor, so it is never closed (and
-        # its number reused by another file) under a write. The lock guards these three only.
-        self._lock = threading.Lock()
-        self._fd: int | None = fd
-        self._writing = False
-        self._discarded = False
-
-    def append(self, data: bytes) -> None:
-        self.size += len(data)
-        self._batch.append(data)
-        self._batched += len(data)
-
-    @property
-    def batch_full(self) -> bool:
-        return self._batched >= WRITE_BATCH_BYTES
-
-    async def write_batch(self) -> None:
-        if self._batch:
-            data = b"".join(self._batch)
-            self._batch.clear()
-            self._batched = 0
-            await asyncio.to_thread(self._write, data)
-
-    async def finish(self) -> ReceivedFile:
-        """The file, all written and closed."""
-        await self.write_batch()
-        self._close(discarded=False)
-        return ReceivedFile(
-            filename=self.filename,
-            declared_type=self.declared_type,
-            path=self.path,
-            size=self.size,
-            sha256=self._hash.hexdigest(),
-        )
-
-    def discard(self) -> None:
-        """Remove the file now; its descriptor is closed now, or when a write in flight ends."""
-        self.path.unlink(missing_ok=True)
-        self._close(discarded=True)
-
-    def _write(self, data: bytes) -> None:  # in a worker thread
-        with self._lock:
-            if self._fd is None or self._discarded:
-                return
-            fd = self._fd
-            self._writing = True
-        try:
-            self._hash.update(data)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            with self._lock:
-                self._writing = False
-            if self._discarded:
-                self._close(discarded=True)
-
-    def _close(self, *, discarded: bool) -> None:
-        with self._lock:
-            self._discarded = self._discarded or discarded
-            fd = None if self._writing else self._fd
-            if fd is not None:
-                self._fd = None
-        if fd is not None:
-            os.close(fd)

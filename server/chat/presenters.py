@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from server.accounts.models import Agent, Contact
-from server.attachments import service as attachments
+from server.attachments import queries as attachment_queries
 from server.attachments.schemas import AttachmentOut, public_attachment
 from server.chat.models import ChatMessage, Conversation, ConversationStatus
 from server.chat.schemas import (
@@ -126,7 +126,7 @@ def message_out(message: ChatMessage, files: Sequence[AttachmentOut] = ()) -> Me
 
 async def messages_out(messages: Sequence[ChatMessage]) -> list[MessageOut]:
     """Messages with their files (one query for all of them)."""
-    files = await attachments.for_messages([m.id for m in messages])
+    files = await attachment_queries.for_messages([m.id for m in messages])
     return [message_out(m, files.get(m.id, ())) for m in messages]
 
 

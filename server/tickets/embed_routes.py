@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from server.accounts import organizations
 from server.accounts.embed_routes import SiteKey, check_origin
 from server.accounts.schemas import PageNumber
-from server.attachments import service as attachments
+from server.attachments import queries as attachment_queries
 from server.tickets import customer, tracking
 from server.tickets.presenters import public_response, response_out
 from server.tickets.schemas import CustomerReplyCreate, PublicResponse, Ref, WidgetTicketCreate
@@ -125,7 +125,7 @@ async def visitor_reply_ticket(call: Call) -> BaseModel:
         attachment_ids=call.body.attachment_ids,
     )
     view = await tracking.public_view(loaded.ticket, loaded.prefix)
-    files = await attachments.for_responses([response.id])
+    files = await attachment_queries.for_responses([response.id])
     return CustomerReplyOut(
         response=public_response(response_out(response, files.get(response.id, ()))), ticket=view
     )

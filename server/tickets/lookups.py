@@ -11,7 +11,7 @@ from tortoise.expressions import Q
 
 from server.accounts.models import Agent, Organization
 from server.accounts.principal import Principal
-from server.attachments import service as attachments
+from server.attachments import queries as attachment_queries
 from server.db import MAX_ID
 from server.errors import NotFound
 from server.tickets.models import Ticket, TicketActivity, TicketResponse, TicketTag
@@ -179,6 +179,6 @@ async def get_ticket_detail(*, principal: Principal, ref: str | int) -> TicketDe
         loaded.out(),
         responses=list(responses),
         activities=list(activities),
-        files=await attachments.for_responses([r.id for r in responses]),
-        ticket_files=await attachments.for_ticket(ticket.organization_id, ticket.id),
+        files=await attachment_queries.for_responses([r.id for r in responses]),
+        ticket_files=await attachment_queries.for_ticket(ticket.organization_id, ticket.id),
     )

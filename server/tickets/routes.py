@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 from starlette.responses import Response, StreamingResponse
 
-from server.attachments import service as attachments
+from server.attachments import queries as attachment_queries
 from server.tickets import dashboard, lookups, queries, service
 from server.tickets.dashboard import Dashboard
 from server.tickets.presenters import response_out
@@ -153,7 +153,7 @@ async def add_response(call: Call) -> BaseModel:
         history=call.request.app.state.parley.hub.history,
         attachment_ids=call.body.attachment_ids,
     )
-    files = await attachments.for_responses([response.id])
+    files = await attachment_queries.for_responses([response.id])
     return ResponseEnvelope(
         response=response_out(response, files.get(response.id, ())), ticket=loaded.out()
     )

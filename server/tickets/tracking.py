@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import Field
 
 from server.accounts.models import Contact, Organization
-from server.attachments import service as attachments
+from server.attachments import queries as attachment_queries
 from server.attachments.schemas import PublicAttachment, public_attachment
 from server.db import MAX_ID
 from server.errors import NotFound
@@ -95,7 +95,7 @@ async def public_view(ticket: Ticket, prefix: str) -> PublicTicketView:
     activity = await TicketActivity.filter(
         ticket_id=ticket.id, type__in=(ActivityType.CREATED, *_STATUS_ACTIVITY)
     ).order_by("created_at", "id")
-    files = await attachments.for_responses([r.id for r in replies])
+    files = await attachment_queries.for_responses([r.id for r in replies])
     public = [public_response(response_out(r, files.get(r.id, ()))) for r in replies]
     timeline = [_entry(a) for a in activity]
     timeline += [TimelineEntry(at=r.created_at, kind="reply", response_id=r.id) for r in public]
@@ -112,7 +112,7 @@ async def public_view(ticket: Ticket, prefix: str) -> PublicTicketView:
         closed_at=ticket.closed_at,
         attachments=[
             public_attachment(a)
-            for a in await attachments.for_ticket(ticket.organization_id, ticket.id)
+            for a in await attachment_queries.for_ticket(ticket.organization_id, ticket.id)
             if not a.is_internal
         ],
         responses=public,

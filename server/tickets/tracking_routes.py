@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from server.attachments import access, download
+from server.attachments import queries as attachment_queries
 from server.attachments import routes as attachment_routes
 from server.attachments import service as attachments
 from server.attachments.models import Attachment
@@ -105,7 +106,7 @@ async def reply_tracked_ticket(call: Call) -> BaseModel:
         attachment_ids=call.body.attachment_ids,
     )
     view = await tracking.public_view(loaded.ticket, loaded.prefix)
-    files = await attachments.for_responses([response.id])
+    files = await attachment_queries.for_responses([response.id])
     return CustomerReplyOut(
         response=public_response(response_out(response, files.get(response.id, ()))), ticket=view
     )

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from server.attachments import service
+from server.attachments import retention, service
 from server.attachments.models import Attachment, AttachmentBlob
 from server.attachments.storage import LocalStorage, Storage
 from server.attachments.upload import ReceivedFile
@@ -156,7 +156,7 @@ async def test_uploads_never_attached_are_swept_and_their_bytes_with_them(
     await Attachment.filter(id=orphan["id"]).update(created_at=long_ago)
     await AttachmentBlob.filter(key=orphan_key).update(claimed_at=long_ago)
 
-    await service.sweep_orphans(storage=storage_of(app), older_than=timedelta(hours=24))
+    await retention.sweep_orphans(storage=storage_of(app), older_than=timedelta(hours=24))
     assert not await Attachment.exists(id=orphan["id"])
     assert orphan_key not in stored_files(app)
     assert await Attachment.exists(id=fresh["id"])
@@ -180,7 +180,7 @@ async def test_a_blob_released_mid_upload_is_stored_again(
     async def record_after_a_release(*args: Any) -> Any:
         if not raced:
             raced.append(True)
-            await service.release_unused_blobs(storage_of(app), grace=timedelta(0))
+            await retention.release_unused_blobs(storage_of(app), grace=timedelta(0))
         return await real_record(*args)
 
     monkeypatch.setattr(service, "_record", record_after_a_release)
@@ -297,7 +297,7 @@ async def test_uploads_thumbnails_and_the_sweep_work_on_s3_storage(
     long_ago = service.now() - timedelta(days=2)
     await Attachment.filter(id=row.id).update(created_at=long_ago)
     await AttachmentBlob.filter(id=blob.id).update(claimed_at=long_ago)
-    await service.sweep_orphans(storage=s3_storage, older_than=timedelta(hours=24))
+    await retention.sweep_orphans(storage=s3_storage, older_than=timedelta(hours=24))
     assert not await s3_storage.exists(blob.key)
     assert not await s3_storage.exists(blob.thumbnail_key)
 

@@ -30,13 +30,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.attachments.upload import (
-    MAX_FIELD_BYTES,
-    MAX_FIELDS,
-    WRITE_BATCH_BYTES,
-    _SpoolFile,
-    receive_upload,
-)
+from server.attachments.spool import WRITE_BATCH_BYTES, SpoolFile
+from server.attachments.upload import MAX_FIELD_BYTES, MAX_FIELDS, receive_upload
 from server.errors import ParleyError
 from server.web.timeouts import head_timeout_protocol
 from tests.support.live import running
@@ -641,7 +636,7 @@ async def test_cancelled_mid_stream_removes_the_files(record: Record) -> None:
 async def test_write_in_flight_when_discarded(record: Record) -> None:
     """The thread still writing when its file is discarded closes the descriptor itself once
     done, so it is never closed (and its number reused by another file) under the write."""
-    spool = _SpoolFile("a.bin", "", record.spool)
+    spool = SpoolFile("a.bin", "", record.spool)
     entered, release = threading.Event(), threading.Event()
     real_hash = hashlib.sha256()
 
