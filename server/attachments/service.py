@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -112,16 +111,17 @@ def attachment_out(attachment: Attachment) -> AttachmentOut:
 # --- uploading ------------------------------------------------------------------------------
 
 
-def _examine(received: ReceivedFile, scratch: Path) -> Examined:
+def _examine(received: ReceivedFile) -> Examined:
     """Type from the bytes (refused off the allow-list), a safe name, and for a raster image
-    that decodes in full its size and a thumbnail without metadata. Runs in a thread."""
+    that decodes in full its size and a thumbnail without metadata, beside the received file
+    (no scratch directory for the files that need none). Runs in a thread."""
     detected = files.sniff(received.path)
     file_type = files.allowed_type(detected, received.filename)
     filename = files.safe_name(received.filename, file_type)
     image = files.examine_image(received.path) if file_type.raster_image else None
     thumbnail: Path | None = None
     if image is not None:
-        candidate = scratch / f"{received.sha256}.thumb"
+        candidate = received.path.with_name(received.path.name + ".thumb")
         if files.make_thumbnail(received.path, candidate, max_side=THUMBNAIL_SIDE):
             thumbnail = candidate
     return Examined(received, file_type, filename, image, thumbnail)
@@ -135,8 +135,10 @@ async def store_uploads(
     One file off the allow-list refuses the whole request (415, naming it) before anything is
     stored. The bytes go to storage once per organisation and content.
     """
-    with tempfile.TemporaryDirectory(prefix="parley-thumbs-") as scratch:
-        examined = [await asyncio.to_thread(_examine, r, Path(scratch)) for r in received]
+    examined: list[Examined] = []
+    try:
+        for one in received:
+            examined.append(await asyncio.to_thread(_examine, one))
         blobs = [await _keep_bytes(uploader.organization_id, e, storage) for e in examined]
         for _ in range(KEEP_ATTEMPTS):
             rows = await _record(uploader, examined, blobs)
@@ -144,6 +146,10 @@ async def store_uploads(
                 return rows
             # A release took a blob between its claim and this record: store it again.
             blobs = [await _keep_bytes(uploader.organization_id, e, storage) for e in examined]
+    finally:
+        for done in examined:
+            if done.thumbnail is not None:
+                done.thumbnail.unlink(missing_ok=True)
     raise RuntimeError("the uploaded files' storage kept being released; try again")
 
 
