@@ -8,6 +8,7 @@ message is still being written) and its id is then sent with the message, reply 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -28,7 +29,7 @@ from server.attachments.storage import Storage
 from server.attachments.upload import receive_upload
 from server.errors import NotFound, ValidationFailed
 from server.settings import Settings
-from server.web.endpoints import Access, Api, Call
+from server.web.endpoints import Access, Api, Call, Handler
 
 api = Api()
 TAG = "attachments"
@@ -103,6 +104,17 @@ UPLOAD_DOC = (
 )
 
 
+def documented(text: str) -> Callable[[Handler], Handler]:
+    """Give a handler its description before `api.endpoint` reads it (the upload routes
+    share one)."""
+
+    def give(handler: Handler) -> Handler:
+        handler.__doc__ = text
+        return handler
+
+    return give
+
+
 def upload_limits(request: Request) -> UploadLimits:
     settings = settings_of(request)
     return UploadLimits(
@@ -128,12 +140,10 @@ async def agent_upload_limits(call: Call) -> BaseModel:
     "POST", "/api/attachments", summary="Upload files", tag=TAG, response=AttachmentList,
     status=201, errors=(413, 415, 422), raw_body=MULTIPART,
 )  # fmt: skip
+@documented(UPLOAD_DOC)
 async def upload_files(call: Call) -> BaseModel:
     rows = await upload(call.request, agent_uploader(call))
     return AttachmentList(attachments=[service.attachment_out(a) for a in rows])
-
-
-upload_files.__doc__ = UPLOAD_DOC
 
 
 @api.endpoint(
@@ -197,6 +207,7 @@ async def _visitor_limit(call: Call) -> None:
     access=Access.VISITOR, response=PublicAttachmentList, status=201,
     errors=(401, 413, 415, 422, 429), raw_body=MULTIPART,
 )  # fmt: skip
+@documented(UPLOAD_DOC)
 async def visitor_upload_files(call: Call) -> BaseModel:
     await _visitor_limit(call)
     contact = call.contact
@@ -205,9 +216,6 @@ async def visitor_upload_files(call: Call) -> BaseModel:
     return PublicAttachmentList(
         attachments=[public_attachment(service.attachment_out(a)) for a in rows]
     )
-
-
-visitor_upload_files.__doc__ = UPLOAD_DOC
 
 
 @api.endpoint(
