@@ -23,15 +23,23 @@ TASKS_WAIT_SECONDS = 5.0
 EXIT_STATUS = 70
 
 
-def _running_loops() -> list[asyncio.AbstractEventLoop]:
-    """The loop pytest-asyncio set for this thread (the session loop), if any.
+# The session loop, as `_session_loop` saw it running: pytest-asyncio 1.x makes its runner's
+# loop with a loop factory, and `asyncio.Runner` then never sets it as the thread's loop.
+_SEEN_LOOPS: list[asyncio.AbstractEventLoop] = []
 
-    Read from the policy's thread-local without `get_event_loop()`, which would make a loop
-    when there is none yet.
-    """
+
+@pytest.fixture(scope="session", autouse=True)
+async def _session_loop() -> None:
+    """Notes the session's event loop, so a hang's report can list its tasks."""
+    _SEEN_LOOPS.append(asyncio.get_running_loop())
+
+
+def _running_loops() -> list[asyncio.AbstractEventLoop]:
+    """The loop set for this thread, if any: read from the policy's thread-local without
+    `get_event_loop()`, which would make a loop when there is none yet."""
     local = getattr(asyncio.get_event_loop_policy(), "_local", None)
     loop: asyncio.AbstractEventLoop | None = getattr(local, "_loop", None)
-    return [loop] if loop is not None and not loop.is_closed() else []
+    return [loop] if loop is not None else []
 
 
 def _awaiting(task: asyncio.Task[object]) -> list[str]:
@@ -84,7 +92,10 @@ def _on_hang(item: pytest.Item, loops: list[asyncio.AbstractEventLoop]) -> None:
         flush=True,
     )
     faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
-    for loop in loops:
+    # The session loop is known only once its fixture ran: looked up now, not at the start.
+    for loop in dict.fromkeys([*_SEEN_LOOPS, *loops]):
+        if loop.is_closed():
+            continue
         printed = threading.Event()
         try:
             loop.call_soon_threadsafe(_dump_tasks, loop, printed)
