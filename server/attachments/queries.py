@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from server.attachments.models import Attachment
 from server.attachments.schemas import AttachmentOut
 from server.attachments.service import attachment_out
-
-
-async def for_responses(
-    response_ids: Sequence[int], conn: BaseDBAsyncClient | None = None
-) -> dict[int, list[AttachmentOut]]:
-    """The files on each of these ticket responses, oldest first."""
-    return await _grouped("response_id", response_ids, conn)
 
 
 async def for_messages(
@@ -25,17 +19,29 @@ async def for_messages(
     return await _grouped("message_id", message_ids, conn)
 
 
-async def for_ticket(
-    organization_id: int, ticket_id: int, conn: BaseDBAsyncClient | None = None
-) -> list[AttachmentOut]:
-    """The files on the ticket itself (given when it was created, or from its chat), not on
-    its replies."""
-    rows = Attachment.filter(
-        organization_id=organization_id, ticket_id=ticket_id, response_id__isnull=True
-    )
-    if conn is not None:
-        rows = rows.using_db(conn)
-    return [attachment_out(a) for a in await rows.order_by("id")]
+@dataclass(frozen=True)
+class TicketFiles:
+    """A ticket's files: its own (given when it was created, or from its chat) and each
+    reply's, by response id."""
+
+    own: list[AttachmentOut]
+    by_response: dict[int, list[AttachmentOut]]
+
+
+async def on_ticket(organization_id: int, ticket_id: int, *, public_only: bool) -> TicketFiles:
+    """Every file of a ticket in one query (a reply's files carry its ticket too);
+    `public_only` leaves out internal notes' files (the customer's views)."""
+    rows = Attachment.filter(organization_id=organization_id, ticket_id=ticket_id)
+    if public_only:
+        rows = rows.filter(is_internal=False)
+    files = TicketFiles(own=[], by_response={})
+    for row in await rows.order_by("id"):
+        out = attachment_out(row)
+        if row.response_id is None:
+            files.own.append(out)
+        else:
+            files.by_response.setdefault(row.response_id, []).append(out)
+    return files
 
 
 async def _grouped(

@@ -8,7 +8,6 @@ blob to a release meanwhile stores it again (`service.store_uploads`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
 from typing import cast
 
@@ -68,32 +67,31 @@ async def sweep_orphans(*, storage: Storage, older_than: timedelta) -> int:
 
 
 async def release_unused_blobs(
-    storage: Storage,
-    *,
-    blob_ids: Sequence[int] | None = None,
-    grace: timedelta = BLOB_GRACE,
-    batch: int = 200,
+    storage: Storage, *, grace: timedelta = BLOB_GRACE, batch: int = 200
 ) -> int:
-    """Delete the stored bytes of blobs no attachment names (all such, or those of
-    `blob_ids`), except blobs claimed within `grace`. Object first, then the row, under the
-    row's lock: a crash in between leaves a row to release again, never bytes without a row."""
+    """Delete the stored bytes of every blob no attachment names, except blobs claimed within
+    `grace`, `batch` at a time. Object first, then the row, under the row's lock (checked
+    again there): a crash in between leaves a row to release again, never bytes without a
+    row. How many went."""
     cutoff = now() - grace
-    candidates = AttachmentBlob.filter(claimed_at__lte=cutoff)
-    if blob_ids is not None:
-        if not blob_ids:
-            return 0
-        candidates = candidates.filter(id__in=list(blob_ids))
-    released = 0
-    for blob_id in await candidates.limit(batch).values_list("id", flat=True):
-        async with in_transaction() as conn:
-            blob = await (
-                AttachmentBlob.filter(id=blob_id, claimed_at__lte=cutoff)
-                .using_db(conn)
-                .select_for_update()
-                .first()
-            )
-            if blob is None or await Attachment.filter(blob_id=blob.id).using_db(conn).exists():
-                continue
-            await _delete_blob(blob, storage, conn)
-            released += 1
-    return released
+    released, after = 0, 0
+    while True:
+        unused = AttachmentBlob.filter(
+            claimed_at__lte=cutoff, attachments__id__isnull=True, id__gt=after
+        )
+        ids = cast(list[int], await unused.order_by("id").limit(batch).values_list("id", flat=True))
+        after = ids[-1] if ids else after
+        for blob_id in ids:
+            async with in_transaction() as conn:
+                blob = await (
+                    AttachmentBlob.filter(id=blob_id, claimed_at__lte=cutoff)
+                    .using_db(conn)
+                    .select_for_update()
+                    .first()
+                )
+                if blob is None or await Attachment.filter(blob_id=blob.id).using_db(conn).exists():
+                    continue
+                await _delete_blob(blob, storage, conn)
+                released += 1
+        if len(ids) < batch:
+            return released

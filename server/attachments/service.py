@@ -221,11 +221,10 @@ async def attach(
     uploaded_by: str,
     ids: Sequence[int],
     target: Target,
-    field: str = "attachmentIds",
 ) -> list[AttachmentOut]:
     """Attach the caller's pending uploads to `target`, inside the caller's transaction.
 
-    422 naming `field` when an id is not a pending upload of this uploader in this
+    422 naming `attachmentIds` when an id is not a pending upload of this uploader in this
     organisation (someone else's, already attached, swept, or unknown: all look alike)."""
     if not ids:
         return []
@@ -245,7 +244,7 @@ async def attach(
     if missing:
         raise ValidationFailed(
             "Some attachments cannot be attached.",
-            fields={field: f"Not an upload of yours waiting to be attached: {missing}."},
+            fields={"attachmentIds": f"Not an upload of yours waiting to be attached: {missing}."},
         )
     attached_at = now()
     await (

@@ -68,7 +68,7 @@ async def post_agent_message(
         author = principal.actor
         same = await writes.same_message(conversation, data.client_message_id, conn, author=author)
         if same is not None:
-            return Posted(message=same, loaded=await lookups.load_conversation(conversation, conn))
+            return await writes.resent(same, conversation, conn)
         if conversation.status == ConversationStatus.ENDED:
             raise writes.ended(conversation)
         moment = writes.now()
@@ -125,7 +125,7 @@ async def post_agent_message(
         if system is not None:
             await announce.queue_positions(conversation.organization_id, conn)
     await relay.relayed()
-    return Posted(message=message, loaded=loaded)
+    return Posted(message=message, loaded=loaded, files=files)
 
 
 async def claim(*, principal: Principal, conversation_id: int) -> LoadedConversation:

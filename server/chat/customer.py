@@ -159,7 +159,7 @@ async def post_visitor_message(
             author=_author(contact),
         )  # fmt: skip
         if same is not None:
-            return Posted(message=same, loaded=await lookups.load_conversation(conversation, conn))
+            return await writes.resent(same, conversation, conn)
         if conversation.status == ConversationStatus.ENDED:
             raise writes.ended(conversation)
         message = await _from_contact(
@@ -191,7 +191,7 @@ async def post_visitor_message(
             _author(contact),
         )
     await relay.relayed()
-    return Posted(message=message, loaded=loaded)
+    return Posted(message=message, loaded=loaded, files=files)
 
 
 async def mark_read(

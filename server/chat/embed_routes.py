@@ -121,9 +121,9 @@ async def visitor_send_message(call: Call) -> BaseModel:
     posted = await customer.post_visitor_message(
         contact=contact, conversation_id=call.path["conversation_id"], data=call.body
     )
-    (message,) = await messages_out([posted.message])
     return PublicMessageEnvelope(
-        message=public_message(message), conversation=posted.loaded.public()
+        message=public_message(message_out(posted.message, posted.files)),
+        conversation=posted.loaded.public(),
     )
 
 

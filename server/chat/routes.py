@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from server.chat import agents, escalation, lookups, queries, transcripts, writes
-from server.chat.presenters import messages_out
+from server.chat.presenters import message_out, messages_out
 from server.chat.schemas import (
     AgentMessageCreate,
     ConversationDetail,
@@ -96,8 +96,10 @@ async def post_conversation_message(call: Call) -> BaseModel:
     posted = await agents.post_agent_message(
         principal=call.agent, conversation_id=call.path["conversation_id"], data=call.body
     )
-    (message,) = await messages_out([posted.message])
-    return MessageEnvelope(message=message, conversation=posted.loaded.out(writes.now()))
+    return MessageEnvelope(
+        message=message_out(posted.message, posted.files),
+        conversation=posted.loaded.out(writes.now()),
+    )
 
 
 @api.endpoint(

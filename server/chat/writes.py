@@ -10,13 +10,15 @@ slots (`routing.RoutingReactor`): nothing here calls it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from server.attachments import queries as attachment_queries
+from server.attachments.schemas import AttachmentOut
 from server.chat import announce, events, lookups
 from server.chat.models import ChatMessage, Conversation, ConversationStatus
 from server.chat.presenters import LoadedConversation, message_out
@@ -37,6 +39,19 @@ class Posted:
 
     message: ChatMessage
     loaded: LoadedConversation
+    files: list[AttachmentOut] = field(default_factory=list)
+
+
+async def resent(
+    message: ChatMessage, conversation: Conversation, conn: BaseDBAsyncClient
+) -> Posted:
+    """A message sent again (the same client id): as stored, with its files."""
+    files = await attachment_queries.for_messages([message.id], conn)
+    return Posted(
+        message=message,
+        loaded=await lookups.load_conversation(conversation, conn),
+        files=files.get(message.id, []),
+    )
 
 
 def ended(conversation: Conversation) -> ConversationEnded:

@@ -46,7 +46,7 @@ from server.events.leased import error_text
 from server.events.scheduler import Job, process_name
 from server.notify import inbound
 from server.notify.inbound import InboundStatus
-from server.notify.inbound_files import email_files
+from server.notify.inbound_files import file_intake
 from server.notify.mailbox import (
     InboundMailbox,
     MailboxAuth,
@@ -243,7 +243,7 @@ class MailboxPoller:
         self, settings: Settings, *, holder: str | None = None, storage: Storage | None = None
     ) -> None:
         self.settings = settings
-        self.files = email_files(settings, storage)
+        self.file_intake = file_intake(settings, storage)
         self.holder = holder or process_name()
         self.every = timedelta(seconds=settings.imap_poll_seconds)
         self.timeout = float(settings.imap_timeout_seconds)
@@ -350,7 +350,7 @@ class MailboxPoller:
                         org, raw, secret_key=self.settings.secret_key,
                         mail_from=self.settings.mail_from,
                         per_sender_per_hour=self.settings.inbound_email_per_sender_per_hour,
-                        files=self.files,
+                        intake=self.file_intake,
                     )  # fmt: skip
                 except Exception as exc:
                     # A message the intake cannot take must not come back every poll; if

@@ -43,7 +43,7 @@ from server.accounts.models import Organization
 from server.accounts.org_email import email_settings
 from server.errors import Conflict, Unauthenticated
 from server.notify.ids import EmailIds
-from server.notify.inbound_files import EmailFiles, KeptFiles, keep_email_files
+from server.notify.inbound_files import FileIntake, keep_email_files
 from server.tickets import by_email
 from server.tickets.models import Ticket
 
@@ -230,10 +230,10 @@ async def receive(
     mail_from: str,
     signature: str | None = None,
     per_sender_per_hour: int = 30,
-    files: EmailFiles | None = None,
+    intake: FileIntake | None = None,
 ) -> Outcome:
     """Keep `raw`, then make it a reply or a ticket (see the module doc). `signature`: the
-    webhook signature it came with, accepted once (`Conflict` for a replay). With `files`,
+    webhook signature it came with, accepted once (`Conflict` for a replay). With `intake`,
     its attachments go with the reply or ticket (`inbound_files`)."""
     message = parse(raw)
     message_id = header(message, "Message-ID") or None
@@ -255,7 +255,7 @@ async def receive(
             return Outcome(email=again, duplicate=True)
         kept = again  # its first delivery died mid-way: this one finishes it
     return await _process(org, kept, message, sender, name, subject, secret_key, mail_from,
-                          per_sender_per_hour, files)  # fmt: skip
+                          per_sender_per_hour, intake)  # fmt: skip
 
 
 async def keep_unusable(org: Organization, raw: bytes, reason: str) -> InboundEmail:
@@ -303,7 +303,7 @@ async def _process(
     secret_key: str,
     mail_from: str,
     per_sender_per_hour: int,
-    files: EmailFiles | None = None,
+    intake: FileIntake | None = None,
 ) -> Outcome:
     message_id = kept.message_id
     ids = EmailIds(secret_key, mail_from)
@@ -325,21 +325,19 @@ async def _process(
     if not text:
         return await _quarantine(kept, "The message has no text.")
     ticket = await _match(org, message, sender, subject, secret_key, mail_from)
-    attached = KeptFiles()
-    if files is not None:
-        attached = await keep_email_files(
+    with_files = by_email.NO_FILES
+    if intake is not None:
+        with_files = await keep_email_files(
             message, organization_id=org.id, email_id=kept.id, sender=name.strip() or sender,
-            files=files,
+            intake=intake,
         )  # fmt: skip
-    with_files = by_email.EmailFiles(ids=attached.ids, uploaded_by=f"email:{kept.id}",
-                                     note=attached.note())  # fmt: skip
     if ticket is not None:
         replied = await by_email.add_email_reply(
             org=org, ticket_id=ticket.id, sender=sender, sender_name=name.strip(),
             content=text, automatic=kept.automatic, files=with_files,
         )  # fmt: skip
         if replied is not None:
-            response, loaded = replied
+            response, loaded, _ = replied
             kept.ticket_id, kept.response_id = loaded.ticket.id, response.id
             return await _accepted(kept, loaded.out().reference)
     note = f"Follow-up to ticket {ticket.id}." if ticket is not None else ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -20,12 +20,13 @@ from server.attachments.storage import Storage
 from server.attachments.upload import ReceivedFile
 from server.errors import FileTypeNotAllowed
 from server.settings import Settings
+from server.tickets.by_email import EmailFiles
 
 log = logging.getLogger("parley.email")
 
 
 @dataclass(frozen=True)
-class EmailFiles:
+class FileIntake:
     """Where an email's files go, and the limits uploads have too."""
 
     storage: Storage
@@ -33,23 +34,11 @@ class EmailFiles:
     max_files: int
 
 
-def email_files(settings: Settings, storage: Storage | None) -> EmailFiles | None:
-    """Where an organisation's incoming email files go (None: the app has no storage)."""
+def file_intake(settings: Settings, storage: Storage | None) -> FileIntake | None:
+    """Where incoming email files go (None: the app has no storage)."""
     if storage is None:
         return None
-    return EmailFiles(storage, settings.attachment_max_file_bytes, settings.attachment_max_files)
-
-
-@dataclass
-class KeptFiles:
-    ids: list[int] = field(default_factory=list)
-    left_out: list[str] = field(default_factory=list)
-
-    def note(self) -> str:
-        """A line for the activity trail, or "" when every file was kept."""
-        if not self.left_out:
-            return ""
-        return "Attachments not kept: " + "; ".join(self.left_out) + "."
+    return FileIntake(storage, settings.attachment_max_file_bytes, settings.attachment_max_files)
 
 
 def _parts(message: EmailMessage) -> list[tuple[str, str, bytes]]:
@@ -67,19 +56,21 @@ def _parts(message: EmailMessage) -> list[tuple[str, str, bytes]]:
 
 
 async def keep_email_files(
-    message: EmailMessage, *, organization_id: int, email_id: int, sender: str, files: EmailFiles
-) -> KeptFiles:
-    """Store the email's files as pending uploads of "email:<id>" (attached by the caller)."""
-    kept = KeptFiles()
+    message: EmailMessage, *, organization_id: int, email_id: int, sender: str, intake: FileIntake
+) -> EmailFiles:
+    """Store the email's files as pending uploads of "email:<id>", for the reply or ticket
+    the email makes to attach; those left out are named in the note."""
+    ids: list[int] = []
+    left_out: list[str] = []
     uploader = service.Uploader(organization_id, f"email:{email_id}", sender)
     with tempfile.TemporaryDirectory(prefix="parley-email-files-") as folder:
         for index, (name, declared, payload) in enumerate(_parts(message)):
             shown = name or f"part {index + 1}"
-            if len(kept.ids) >= files.max_files:
-                kept.left_out.append(f"{shown} (more than {files.max_files} files)")
+            if len(ids) >= intake.max_files:
+                left_out.append(f"{shown} (more than {intake.max_files} files)")
                 continue
-            if len(payload) > files.max_file_bytes:
-                kept.left_out.append(f"{shown} (larger than {files.max_file_bytes} bytes)")
+            if len(payload) > intake.max_file_bytes:
+                left_out.append(f"{shown} (larger than {intake.max_file_bytes} bytes)")
                 continue
             path = Path(folder) / f"part-{index}"
             path.write_bytes(payload)
@@ -89,11 +80,12 @@ async def keep_email_files(
             )  # fmt: skip
             try:
                 (attachment,) = await service.store_uploads(
-                    uploader=uploader, received=[received], storage=files.storage
+                    uploader=uploader, received=[received], storage=intake.storage
                 )
             except FileTypeNotAllowed as exc:
-                kept.left_out.append(f"{shown} ({exc.details.get('detectedType', 'type')} "
+                left_out.append(f"{shown} ({exc.details.get('detectedType', 'type')} "
                                      "is not allowed)")  # fmt: skip
                 continue
-            kept.ids.append(attachment.id)
-    return kept
+            ids.append(attachment.id)
+    note = f"Attachments not kept: {'; '.join(left_out)}." if left_out else ""
+    return EmailFiles(ids=ids, uploaded_by=uploader.key, note=note)

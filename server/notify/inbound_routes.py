@@ -16,7 +16,7 @@ from server.accounts.schemas import PageNumber
 from server.errors import NotFound
 from server.notify import inbound
 from server.notify.inbound import InboundEmail, InboundStatus
-from server.notify.inbound_files import email_files
+from server.notify.inbound_files import file_intake
 from server.web.bodies import read_raw_body
 from server.web.endpoints import Access, Api, Call
 from server.web.ids import Id
@@ -113,7 +113,7 @@ async def receive_email(call: Call) -> BaseModel:
     outcome = await inbound.receive(
         org, raw, secret_key=settings.secret_key, mail_from=settings.mail_from,
         signature=signature, per_sender_per_hour=settings.inbound_email_per_sender_per_hour,
-        files=email_files(settings, request.app.state.parley.storage),
+        intake=file_intake(settings, request.app.state.parley.storage),
     )  # fmt: skip
     email = outcome.email
     return InboundOut(

@@ -19,8 +19,8 @@ from server.events import relay
 from server.events.actor import Actor
 from server.tickets.customer import reply_locked
 from server.tickets.lookups import LoadedTicket
-from server.tickets.models import Ticket, TicketResponse, TicketStatus
-from server.tickets.service import default_priority, insert_ticket
+from server.tickets.models import Ticket, TicketStatus
+from server.tickets.service import Reply, default_priority, insert_ticket
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ async def add_email_reply(
     content: str,
     automatic: bool,
     files: EmailFiles = NO_FILES,
-) -> tuple[TicketResponse, LoadedTicket] | None:
+) -> Reply | None:
     """A public reply by email to one of the organisation's tickets; None when the ticket is
     gone, CLOSED or CANCELLED (the caller opens a new one). A reply to a ticket waiting on the
     customer, or resolved, reopens it."""

@@ -27,6 +27,7 @@ from server.tickets.models import ActivityType, Ticket, TicketResponse, TicketSt
 from server.tickets.schemas import WidgetTicketCreate
 from server.tickets.service import (
     ClientInfo,
+    Reply,
     check_category,
     default_priority,
     insert_ticket,
@@ -100,7 +101,7 @@ async def create_widget_ticket(
 
 async def add_customer_reply(
     *, contact: Contact, ref: str, content: str, attachment_ids: Sequence[int] = ()
-) -> tuple[TicketResponse, LoadedTicket]:
+) -> Reply:
     """The customer's public reply to one of their own tickets (anyone else's is 404).
 
     A reply to a ticket waiting on the customer, or resolved, reopens it (OPEN); a CLOSED or
@@ -117,7 +118,7 @@ async def add_customer_reply(
 
 async def add_tracked_reply(
     *, contact: Contact, ticket_id: int, content: str, attachment_ids: Sequence[int] = ()
-) -> tuple[TicketResponse, LoadedTicket]:
+) -> Reply:
     """The requester's public reply from the ticket's tracking page (whose session names the
     ticket and the contact): the same reply, with the same rules, as from the widget."""
     org = await Organization.get(id=contact.organization_id)
@@ -135,7 +136,7 @@ async def _reply_to_own(
     *,
     missing: str,
     attachment_ids: Sequence[int],
-) -> tuple[TicketResponse, LoadedTicket]:
+) -> Reply:
     actor = _actor(contact)
     async with in_transaction() as conn:
         ticket = await (
@@ -172,7 +173,7 @@ async def reply_locked(
     conn: BaseDBAsyncClient,
     attachment_ids: Sequence[int] = (),
     uploaded_by: str = "",
-) -> tuple[TicketResponse, LoadedTicket]:
+) -> Reply:
     """A customer's public reply to a locked open ticket, in the caller's transaction (the
     caller relays after the commit): the response with the files `uploaded_by` uploaded
     (`attachment_ids`), its audit row and its events; a ticket waiting on the customer, or
@@ -198,4 +199,4 @@ async def reply_locked(
     if TicketStatus(ticket.status) in BACK_TO_OPEN:
         apply_status(trail, ticket, TicketStatus.OPEN)
     loaded = await save_and_stage(trail, ticket, prefix, conn, response=response, files=files)
-    return response, loaded
+    return Reply(response, loaded, files)

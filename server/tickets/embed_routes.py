@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 from server.accounts import organizations
 from server.accounts.embed_routes import SiteKey, check_origin
 from server.accounts.schemas import PageNumber
-from server.attachments import queries as attachment_queries
 from server.tickets import customer, tracking
 from server.tickets.presenters import public_response, response_out
 from server.tickets.schemas import CustomerReplyCreate, PublicResponse, Ref, WidgetTicketCreate
@@ -118,14 +117,13 @@ async def visitor_reply_ticket(call: Call) -> BaseModel:
     await call.request.app.state.parley.chat_limiter.message(
         organization_id=contact.organization_id, contact_id=contact.id
     )
-    response, loaded = await customer.add_customer_reply(
+    reply = await customer.add_customer_reply(
         contact=contact,
         ref=call.path["ref"],
         content=call.body.content,
         attachment_ids=call.body.attachment_ids,
     )
-    view = await tracking.public_view(loaded.ticket, loaded.prefix)
-    files = await attachment_queries.for_responses([response.id])
+    view = await tracking.public_view(reply.loaded.ticket, reply.loaded.prefix)
     return CustomerReplyOut(
-        response=public_response(response_out(response, files.get(response.id, ()))), ticket=view
+        response=public_response(response_out(reply.response, reply.files)), ticket=view
     )

@@ -179,6 +179,7 @@ async def get_ticket_detail(*, principal: Principal, ref: str | int) -> TicketDe
         loaded.out(),
         responses=list(responses),
         activities=list(activities),
-        files=await attachment_queries.for_responses([r.id for r in responses]),
-        ticket_files=await attachment_queries.for_ticket(ticket.organization_id, ticket.id),
+        files=await attachment_queries.on_ticket(
+            ticket.organization_id, ticket.id, public_only=False
+        ),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from server.attachments.queries import TicketFiles
 from server.attachments.schemas import AttachmentOut, public_attachment
 from server.tickets.models import Ticket, TicketActivity, TicketResponse
 from server.tickets.numbering import format_reference
@@ -114,14 +115,12 @@ def ticket_detail(
     *,
     responses: list[TicketResponse],
     activities: list[TicketActivity],
-    files: dict[int, list[AttachmentOut]],
-    ticket_files: list[AttachmentOut],
+    files: TicketFiles,
 ) -> TicketDetail:
-    """The ticket with its replies and their files (`files` by response id), its own files
-    (`ticket_files`) and its trail."""
+    """The ticket with its own files, its replies with theirs, and its trail."""
     return TicketDetail(
         **base.model_dump(),
-        attachments=ticket_files,
-        responses=[response_out(r, files.get(r.id, ())) for r in responses],
+        attachments=files.own,
+        responses=[response_out(r, files.by_response.get(r.id, ())) for r in responses],
         activity=[activity_out(a) for a in activities],
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pydantic import BaseModel
 from starlette.responses import Response, StreamingResponse
 
-from server.attachments import queries as attachment_queries
 from server.tickets import dashboard, lookups, queries, service
 from server.tickets.dashboard import Dashboard
 from server.tickets.presenters import response_out
@@ -142,7 +141,7 @@ async def add_response(call: Call) -> BaseModel:
 
     With `seen`, a public reply is refused (409 `stale_reply`, listing the replies the agent
     has not seen) when someone else replied after that position, unless `force`."""
-    response, loaded = await service.add_response(
+    reply = await service.add_response(
         principal=call.agent,
         ref=call.path["ref"],
         content=call.body.content,
@@ -153,9 +152,8 @@ async def add_response(call: Call) -> BaseModel:
         history=call.request.app.state.parley.hub.history,
         attachment_ids=call.body.attachment_ids,
     )
-    files = await attachment_queries.for_responses([response.id])
     return ResponseEnvelope(
-        response=response_out(response, files.get(response.id, ())), ticket=loaded.out()
+        response=response_out(reply.response, reply.files), ticket=reply.loaded.out()
     )
 
 

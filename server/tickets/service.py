@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -62,6 +62,14 @@ from server.tickets.schemas import (
     TicketSettings,
     TicketUpdate,
 )
+
+
+class Reply(NamedTuple):
+    """A reply as written: the response, its ticket after the write, and the reply's files."""
+
+    response: TicketResponse
+    loaded: LoadedTicket
+    files: list[AttachmentOut]
 
 
 @dataclass(frozen=True)
@@ -322,7 +330,7 @@ async def add_response(
     force: bool = False,
     history: History | None = None,
     attachment_ids: Sequence[int] = (),
-) -> tuple[TicketResponse, LoadedTicket]:
+) -> Reply:
     """An agent's reply or internal note.
 
     The first public reply by an agent (not an API key) sets the first-response time. A public
@@ -384,7 +392,7 @@ async def add_response(
             trail, ticket, org.ticket_prefix, conn, response=response, files=files
         )
     await relay.relayed()
-    return response, loaded
+    return Reply(response, loaded, files)
 
 
 async def save_and_stage(

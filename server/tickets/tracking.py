@@ -95,8 +95,8 @@ async def public_view(ticket: Ticket, prefix: str) -> PublicTicketView:
     activity = await TicketActivity.filter(
         ticket_id=ticket.id, type__in=(ActivityType.CREATED, *_STATUS_ACTIVITY)
     ).order_by("created_at", "id")
-    files = await attachment_queries.for_responses([r.id for r in replies])
-    public = [public_response(response_out(r, files.get(r.id, ()))) for r in replies]
+    files = await attachment_queries.on_ticket(ticket.organization_id, ticket.id, public_only=True)
+    public = [public_response(response_out(r, files.by_response.get(r.id, ()))) for r in replies]
     timeline = [_entry(a) for a in activity]
     timeline += [TimelineEntry(at=r.created_at, kind="reply", response_id=r.id) for r in public]
     timeline.sort(key=lambda e: e.at)
@@ -110,11 +110,7 @@ async def public_view(ticket: Ticket, prefix: str) -> PublicTicketView:
         updated_at=ticket.updated_at,
         resolved_at=ticket.resolved_at,
         closed_at=ticket.closed_at,
-        attachments=[
-            public_attachment(a)
-            for a in await attachment_queries.for_ticket(ticket.organization_id, ticket.id)
-            if not a.is_internal
-        ],
+        attachments=[public_attachment(a) for a in files.own],
         responses=public,
         timeline=timeline,
     )

@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from server.attachments import access, download
-from server.attachments import queries as attachment_queries
 from server.attachments import routes as attachment_routes
 from server.attachments import service as attachments
 from server.attachments.models import Attachment
@@ -99,16 +98,15 @@ async def reply_tracked_ticket(call: Call) -> BaseModel:
     await call.request.app.state.parley.chat_limiter.message(
         organization_id=contact.organization_id, contact_id=contact.id
     )
-    response, loaded = await customer.add_tracked_reply(
+    reply = await customer.add_tracked_reply(
         contact=contact,
         ticket_id=tracked.ticket.id,
         content=call.body.content,
         attachment_ids=call.body.attachment_ids,
     )
-    view = await tracking.public_view(loaded.ticket, loaded.prefix)
-    files = await attachment_queries.for_responses([response.id])
+    view = await tracking.public_view(reply.loaded.ticket, reply.loaded.prefix)
     return CustomerReplyOut(
-        response=public_response(response_out(response, files.get(response.id, ()))), ticket=view
+        response=public_response(response_out(reply.response, reply.files)), ticket=view
     )
 
 

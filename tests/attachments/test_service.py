@@ -327,3 +327,22 @@ async def test_the_customers_email_about_a_reply_names_its_files(
     assert f"manual.pdf ({len(PDF):,} bytes)" in text.get_content()
     assert "manual.pdf" in html.get_content()
     assert not any(part.get_filename() for part in about_the_reply.walk())
+
+
+async def test_the_sweep_reaches_unused_bytes_behind_any_number_of_used_ones(
+    client: httpx.AsyncClient, team: Team, app: Starlette
+) -> None:
+    """Blobs still in use never fill the sweep's batch: it looks only at unused ones."""
+    used = await uploaded(
+        client, team.agent_headers, *[(f"u{n}.txt", unique(f"used{n}").encode()) for n in range(3)]
+    )
+    (gone,) = await uploaded(client, team.agent_headers, ("g.txt", unique("gone").encode()))
+    gone_key = await blob_key_of(gone["id"])
+    await Attachment.filter(id=gone["id"]).delete()
+    long_ago = service.now() - timedelta(days=2)
+    await AttachmentBlob.filter(organization_id=team.org.id).update(claimed_at=long_ago)
+
+    await retention.release_unused_blobs(storage_of(app), batch=2)
+    assert gone_key not in stored_files(app)
+    for file in used:
+        assert await blob_key_of(file["id"]) in stored_files(app)

@@ -307,7 +307,7 @@ async def test_public_reply_on_a_new_ticket_announces_reply_then_open(hub: Hub, 
     ch = Channels(hub, loaded)
     await ch.mark()
 
-    response, after = await service.add_response(
+    response, after, _ = await service.add_response(
         principal=team.agent_principal, ref=loaded.ticket.id, content="On it."
     )
     await ch.relayed()
@@ -359,7 +359,7 @@ async def test_internal_note_never_reaches_the_requester(hub: Hub, team: Team) -
     ch = Channels(hub, loaded)
     await ch.mark()
 
-    response, after = await service.add_response(
+    response, after, _ = await service.add_response(
         principal=team.agent_principal,
         ref=loaded.ticket.id,
         content="Customer is grumpy.",

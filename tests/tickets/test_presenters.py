@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from starlette.applications import Starlette
 
+from server.attachments.queries import TicketFiles
 from server.tickets.models import (
     ActivityType,
     AuthorType,
@@ -145,7 +146,8 @@ def test_ticket_detail_keeps_the_given_order(ticket: Ticket) -> None:
         for i in (3, 1, 2)
     ]
     base = ticket_out(ticket, prefix="TKT", tags=["b", "a"], assignee_name=None)
-    detail = ticket_detail(base, responses=responses, activities=[], files={}, ticket_files=[])
+    no_files = TicketFiles(own=[], by_response={})
+    detail = ticket_detail(base, responses=responses, activities=[], files=no_files)
     assert [r.id for r in detail.responses] == [3, 1, 2]
     assert detail.activity == []
     assert detail.reference == "TKT-00042"

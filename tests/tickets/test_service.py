@@ -99,7 +99,7 @@ async def test_update_refuses_null_for_fields_that_cannot_be_empty(team: Team) -
 
 async def test_an_api_key_reply_is_a_system_response(team: Team) -> None:
     loaded = await make_ticket(team.agent_principal)
-    response, ticket = await service.add_response(
+    response, ticket, _ = await service.add_response(
         principal=_api_key(team), ref=loaded.reference, content="Automated reply"
     )
     assert response.author_type is AuthorType.SYSTEM
