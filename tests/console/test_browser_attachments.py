@@ -25,11 +25,15 @@ from tests.console.harness import (
     Console,
     OpenConsole,
     create_ticket,
+    customer_starts_chat,
     unique,
     wait_for_availability,
 )
 from tests.support.browser import LIVE_MS, browser_marks
-from tests.widget.harness import Shop
+from tests.widget.harness import Shop, Widget
+from tests.widget.test_browser_attachments import DISPATCH
+from tests.widget.test_browser_attachments import in_composer as widget_composer
+from tests.widget.test_browser_attachments import uploaded as widget_uploaded
 
 pytestmark = browser_marks()
 
@@ -381,3 +385,38 @@ async def test_a_file_past_the_servers_limit_is_refused_before_it_is_sent(
     await expect(small).to_have_attribute("data-state", "done", timeout=LIVE_MS)
     assert len(uploads) == 1, [r.url for r in uploads]  # the small one only
     a.assert_no_page_errors()
+
+
+async def test_a_file_dropped_in_the_widget_appears_live_in_the_console(
+    shop: Shop, ada: AgentLogin, new_console: OpenConsole, widget: Widget
+) -> None:
+    """The whole journey in two browsers: a customer drops a photo on the widget's composer
+    and sends it; Ada's open chat shows it at once, with its thumbnail, without a reload."""
+    a = await new_console(ada)
+    await wait_for_availability(shop, True)
+    chat = await customer_starts_chat(shop, widget)
+    cid = chat.conversation_id
+    await expect(a.waiting_item(cid)).to_be_visible(timeout=LIVE_MS)
+    await a.part("claim", within=a.waiting_item(cid)).click()
+    view = await a.open_conversation(cid)
+    await a.page.evaluate("() => { window.__parleyNoReload = true; }")
+
+    photo = jpeg(two_colour((80, 60)))
+    await widget.page.evaluate(
+        DISPATCH, [".composer", "drop", "broken-hinge.jpg", "image/jpeg",
+                   base64.b64encode(photo).decode()],
+    )  # fmt: skip
+    await widget_uploaded(widget_composer(widget, "pending-file"), 1)
+    await widget.part("send").click()
+
+    shown = a.attachment("broken-hinge.jpg", within=view)
+    await expect(shown).to_have_count(1, timeout=LIVE_MS)
+    message = view.locator("[data-console=message]").filter(has=a.attachment("broken-hinge.jpg"))
+    await expect(message).to_have_attribute("data-author", "contact")
+    await expect_thumbnail(shown)
+    assert await a.page.evaluate("() => window.__parleyNoReload === true"), "the page reloaded"
+    (stored,) = [m for m in await shop.desk.messages(cid) if m["attachments"]]
+    assert [f["filename"] for f in stored["attachments"]] == ["broken-hinge.jpg"], stored
+    assert stored["attachments"][0]["contentType"] == "image/jpeg"
+    a.assert_no_page_errors()
+    widget.assert_no_page_errors()
